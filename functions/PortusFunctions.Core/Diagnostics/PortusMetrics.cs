@@ -1,0 +1,45 @@
+using System.Diagnostics.Metrics;
+
+namespace PortusFunctions.Diagnostics;
+
+/// <summary>
+/// The app's OpenTelemetry instruments, on the meter <see cref="MeterName"/>.
+/// </summary>
+public sealed class PortusMetrics : IDisposable
+{
+    /// <summary>Name of the meter that exporters subscribe to.</summary>
+    public const string MeterName = "PortusFunctions";
+
+    private readonly Meter _meter;
+
+    /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
+    public PortusMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+
+        _meter = meterFactory.Create(MeterName);
+        EventsReceived = _meter.CreateCounter<long>("portus.events.received", "{event}", "Registry events received by the webhook.");
+        EventsApplied = _meter.CreateCounter<long>("portus.events.applied", "{event}", "Registry events applied to the store.");
+        EventsIgnored = _meter.CreateCounter<long>("portus.events.ignored", "{event}", "Registry events counted and not stored, or stored without effect.");
+        EventsQuarantined = _meter.CreateCounter<long>("portus.events.quarantined", "{event}", "Registry events that could not be applied.");
+        InboxLag = _meter.CreateHistogram<double>("portus.inbox.lag", "s", "Time from storing an event in the inbox to applying it.");
+    }
+
+    /// <summary>Registry events received, by disposition.</summary>
+    public Counter<long> EventsReceived { get; }
+
+    /// <summary>Registry events applied.</summary>
+    public Counter<long> EventsApplied { get; }
+
+    /// <summary>Registry events ignored.</summary>
+    public Counter<long> EventsIgnored { get; }
+
+    /// <summary>Registry events quarantined.</summary>
+    public Counter<long> EventsQuarantined { get; }
+
+    /// <summary>Seconds between storing and applying an event.</summary>
+    public Histogram<double> InboxLag { get; }
+
+    /// <inheritdoc/>
+    public void Dispose() => _meter.Dispose();
+}

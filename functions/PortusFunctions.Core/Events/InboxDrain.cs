@@ -1,0 +1,128 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PortusFunctions.Diagnostics;
+
+namespace PortusFunctions.Events;
+
+/// <summary>
+/// Applies events left pending in the inbox: those stored just before a crash, those that found storage down,
+/// and those that failed and have attempts left. Also removes finished rows older than the retention.
+/// </summary>
+public sealed partial class InboxDrain
+{
+    // Partitions younger than this may still receive rows from requests in flight, so the cursor stays behind them.
+    private static readonly TimeSpan CursorLag = TimeSpan.FromMinutes(10);
+
+    private readonly InboxStore _inbox;
+    private readonly InboxApplier _applier;
+    private readonly PortusMetrics _metrics;
+    private readonly TimeProvider _clock;
+    private readonly IOptions<InboxOptions> _options;
+    private readonly ILogger<InboxDrain> _logger;
+
+    /// <summary>Creates the job.</summary>
+    public InboxDrain(
+        InboxStore inbox,
+        InboxApplier applier,
+        PortusMetrics metrics,
+        TimeProvider clock,
+        IOptions<InboxOptions> options,
+        ILogger<InboxDrain> logger)
+    {
+        _inbox = inbox;
+        _applier = applier;
+        _metrics = metrics;
+        _clock = clock;
+        _options = options;
+        _logger = logger;
+    }
+
+    /// <summary>Runs one pass over the pending events.</summary>
+    /// <exception cref="Storage.StorageUnavailableException">Storage cannot be reached; the next run tries again.</exception>
+    public async Task<DrainResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var options = _options.Value;
+        var started = _clock.GetUtcNow();
+        var deadline = started + options.TimeBudget;
+        var notBefore = started - options.DrainDelay;
+        var safeCursor = InboxStore.PartitionFor(started - CursorLag);
+        var cursor = await _inbox.ReadCursorAsync(cancellationToken).ConfigureAwait(false)
+            ?? InboxStore.PartitionFor(started - options.Retention);
+
+        string? firstLeftPending = null;
+        int applied = 0, failed = 0, skipped = 0;
+        await foreach (var row in _inbox.ReadPendingAsync(cursor, cancellationToken).ConfigureAwait(false))
+        {
+            if (row.ReceivedAt > notBefore || _clock.GetUtcNow() > deadline)
+            {
+                skipped++;
+                firstLeftPending = Min(firstLeftPending, row.PartitionKey);
+                continue;
+            }
+
+            if (await ApplyRowAsync(row, cancellationToken).ConfigureAwait(false))
+            {
+                applied++;
+            }
+            else
+            {
+                failed++;
+                firstLeftPending = Min(firstLeftPending, row.PartitionKey);
+            }
+        }
+
+        var nextCursor = Min(firstLeftPending, safeCursor)!;
+        await _inbox.WriteCursorAsync(nextCursor, cancellationToken).ConfigureAwait(false);
+
+        var removed = await _inbox.DeleteFinishedAsync(InboxStore.PartitionFor(started - options.Retention), cancellationToken)
+            .ConfigureAwait(false);
+
+        var result = new DrainResult(applied, failed, skipped, removed, nextCursor);
+        LogDrained(applied, failed, skipped, removed, nextCursor);
+        return result;
+    }
+
+    private async Task<bool> ApplyRowAsync(PendingInboxRow row, CancellationToken cancellationToken)
+    {
+        var decision = row.Raw is null ? null : Reclassify(row.Raw);
+        if (decision is not { Disposition: EventDisposition.Accepted, Command: { } command })
+        {
+            // The event was accepted when it was stored, so the row was altered or the rules changed since.
+            var reason = decision?.Reason ?? "The inbox row holds no raw event.";
+            await _inbox.QuarantineAsync(row.PartitionKey, row.EventId, row.Raw ?? "", reason, _clock.GetUtcNow(), cancellationToken)
+                .ConfigureAwait(false);
+            _metrics.EventsQuarantined.Add(1);
+            LogUnreadable(row.EventId, reason);
+            return true;
+        }
+
+        var item = new InboxItem(row.PartitionKey, row.EventId, command, row.ReceivedAt, row.Attempts, row.Raw!);
+        return await _applier.ApplyAsync(item, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static EventDecision Reclassify(string raw)
+    {
+        var parsed = EnvelopeParser.Parse(Encoding.UTF8.GetBytes(raw), maxEvents: 1);
+        return parsed.IsSuccess
+            ? EventClassifier.Classify(parsed.Events[0])
+            : EventDecision.Quarantine(null, parsed.Error!);
+    }
+
+    private static string? Min(string? left, string right) =>
+        left is null || string.CompareOrdinal(right, left) < 0 ? right : left;
+
+    [LoggerMessage(EventId = 2301, Level = LogLevel.Information, Message = "Inbox drain: {Applied} applied, {Failed} left pending after a failure, {Skipped} left for later, {Removed} old rows removed; cursor {Cursor}")]
+    private partial void LogDrained(int applied, int failed, int skipped, int removed, string cursor);
+
+    [LoggerMessage(EventId = 2302, Level = LogLevel.Warning, Message = "Inbox event {EventId} cannot be read back and is quarantined: {Reason}")]
+    private partial void LogUnreadable(string eventId, string reason);
+}
+
+/// <summary>Counts of one drain run.</summary>
+/// <param name="Applied">Events applied, ignored or quarantined.</param>
+/// <param name="Failed">Events that failed and stay pending.</param>
+/// <param name="Skipped">Events left for the in-process applier or the next run.</param>
+/// <param name="Removed">Finished rows removed after the retention.</param>
+/// <param name="Cursor">First partition the next run reads.</param>
+public sealed record DrainResult(int Applied, int Failed, int Skipped, int Removed, string Cursor);

@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using PortusFunctions.Access;
+using PortusFunctions.Diagnostics;
+using PortusFunctions.Events;
+using PortusFunctions.Http;
+using PortusFunctions.Images;
+using PortusFunctions.Storage;
+
+namespace PortusFunctions.Hosting;
+
+/// <summary>Registers the app's services; both hosts call it with their configuration.</summary>
+public static class PortusServiceCollectionExtensions
+{
+    /// <summary>Adds every service, option and scheduled job of the app.</summary>
+    public static IServiceCollection AddPortus(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddValidatedOptions<StorageOptions>(configuration, StorageOptions.Section);
+        services.AddValidatedOptions<AccessOptions>(configuration, AccessOptions.Section);
+        services.AddValidatedOptions<WebhookOptions>(configuration, WebhookOptions.Section);
+        services.AddValidatedOptions<InboxOptions>(configuration, InboxOptions.Section);
+        services.AddSingleton<IValidateOptions<AccessOptions>, AccessOptionsValidator>();
+        services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookSecretValidator>();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<PortusMetrics>();
+
+        services.TryAddSingleton<TableStore>();
+        services.TryAddSingleton<TableBatchWriter>();
+        services.TryAddSingleton<IImageStore, ImageStore>();
+
+        services.TryAddSingleton<InboxStore>();
+        services.TryAddSingleton<InboxApplyChannel>();
+        services.TryAddSingleton<InboxApplier>();
+        services.TryAddSingleton<InboxDrain>();
+        services.TryAddSingleton<IEventIngestion, EventIngestion>();
+        services.AddHostedService<InboxApplyWorker>();
+        services.AddSingleton<InboxDrainJob>();
+        services.AddSingleton<IScheduledJob>(provider => provider.GetRequiredService<InboxDrainJob>());
+
+        services.TryAddSingleton<ApiAccess>();
+        services.TryAddSingleton<WebhookEndpoint>();
+        services.TryAddSingleton<RepositoryEndpoints>();
+        services.TryAddSingleton<HealthEndpoint>();
+        return services;
+    }
+
+    /// <summary>Binds <typeparamref name="TOptions"/> to a section and validates its data annotations at start.</summary>
+    public static OptionsBuilder<TOptions> AddValidatedOptions<TOptions>(
+        this IServiceCollection services,
+        IConfiguration configuration,
+        string section)
+        where TOptions : class
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        return services.AddOptions<TOptions>()
+            .Bind(configuration.GetSection(section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+    }
+}

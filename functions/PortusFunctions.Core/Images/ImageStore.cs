@@ -1,0 +1,279 @@
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using PortusFunctions.Registry;
+using PortusFunctions.Storage;
+
+namespace PortusFunctions.Images;
+
+/// <summary><see cref="IImageStore"/> on Azure Table Storage; see <see cref="ImageRows"/> for the layout.</summary>
+public sealed partial class ImageStore : IImageStore
+{
+    private const int MaxAttempts = 12;
+
+    private readonly TableStore _tables;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<ImageStore> _logger;
+
+    /// <summary>Creates the store.</summary>
+    public ImageStore(TableStore tables, TimeProvider clock, ILogger<ImageStore> logger)
+    {
+        _tables = tables;
+        _clock = clock;
+        _logger = logger;
+    }
+
+    /// <inheritdoc/>
+    public async Task<ApplyOutcome> ApplyAsync(ImageCommand command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var partition = await LoadForAsync(command, cancellationToken).ConfigureAwait(false);
+            var outcome = partition.Apply(command);
+            try
+            {
+                if (partition.DirtyRowCount > 0)
+                {
+                    await CommitAsync(partition, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    // Nothing to write, but an earlier apply may have stopped between its commit and the index write.
+                    await UpdateIndexAsync(partition.Summary, cancellationToken).ConfigureAwait(false);
+                }
+
+                return outcome;
+            }
+            catch (RequestFailedException exception)
+                when (attempt < MaxAttempts && (StorageFailure.IsPreconditionFailed(exception) || StorageFailure.IsConflict(exception)))
+            {
+                LogConcurrentWrite(command.Repository, attempt);
+                await Task.Delay(Random.Shared.Next(5, 20 * attempt), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<RepositoryListing>> ListRepositoriesAsync(CancellationToken cancellationToken)
+    {
+        var table = await _tables.GetTableAsync(TableNames.Repositories, cancellationToken).ConfigureAwait(false);
+        var listings = new List<RepositoryListing>();
+        await foreach (var entity in table.QueryRowsAsync(filter: null, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            var tags = entity.GetInt32("TagCount") ?? 0;
+            var manifests = entity.GetInt32("ManifestCount") ?? 0;
+            if (tags > 0 || manifests > 0)
+            {
+                var name = entity.GetString("Name") ?? KeyCodec.Decode(entity.RowKey);
+                listings.Add(new RepositoryListing(name, ReferenceRules.NamespaceOf(name), tags, manifests));
+            }
+        }
+
+        listings.Sort((left, right) => string.CompareOrdinal(left.Name, right.Name));
+        return listings;
+    }
+
+    /// <inheritdoc/>
+    public async Task<ImagePartition?> GetRepositoryAsync(string repository, CancellationToken cancellationToken)
+    {
+        var partition = await LoadAsync(repository, cancellationToken).ConfigureAwait(false);
+        var (tags, manifests) = partition.Recount();
+        return partition.Summary.ETag is null || (tags == 0 && manifests == 0) ? null : partition;
+    }
+
+    /// <inheritdoc/>
+    public async Task<ImagePartition> LoadAsync(string repository, CancellationToken cancellationToken)
+    {
+        var table = await _tables.GetTableAsync(TableNames.Images, cancellationToken).ConfigureAwait(false);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ImageRows.PartitionKey(repository)}");
+        var partition = await ReadPartitionAsync(table, repository, filter, cancellationToken).ConfigureAwait(false);
+        partition.MarkComplete();
+        return partition;
+    }
+
+    /// <inheritdoc/>
+    public async Task CommitAsync(ImagePartition partition, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+
+        if (partition.DirtyRowCount > TableBatchWriter.MaxActionsPerTransaction)
+        {
+            throw new InvalidOperationException(
+                $"A commit writes at most {TableBatchWriter.MaxActionsPerTransaction} rows; {partition.DirtyRowCount} are changed.");
+        }
+
+        var summary = partition.Summary;
+        summary.Sequence++;
+        var now = _clock.GetUtcNow();
+        var rows = new List<(TableEntity Entity, ETag? ETag, Action<ETag> Stored)>
+        {
+            (ImageRows.ToEntity(summary, now), summary.ETag, etag => summary.ETag = etag),
+        };
+        rows.AddRange(partition.DirtyTags.Select(tag =>
+            (ImageRows.ToEntity(summary.Name, tag), tag.ETag, (Action<ETag>)(etag => tag.ETag = etag))));
+        rows.AddRange(partition.DirtyManifests.Select(manifest =>
+            (ImageRows.ToEntity(summary.Name, manifest), manifest.ETag, (Action<ETag>)(etag => manifest.ETag = etag))));
+
+        var actions = rows.Select(row => row.ETag is { } etag
+            ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, row.Entity, etag)
+            : new TableTransactionAction(TableTransactionActionType.Add, row.Entity));
+
+        var table = await _tables.GetTableAsync(TableNames.Images, cancellationToken).ConfigureAwait(false);
+        Response<IReadOnlyList<Response>> response;
+        try
+        {
+            response = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException exception) when (StorageFailure.IsTransient(exception))
+        {
+            summary.Sequence--;
+            throw StorageFailure.Wrap(exception, $"write repository {summary.Name}");
+        }
+        catch
+        {
+            summary.Sequence--;
+            throw;
+        }
+
+        for (var i = 0; i < rows.Count; i++)
+        {
+            rows[i].Stored(response.Value[i].Headers.ETag ?? default);
+        }
+
+        partition.MarkCommitted();
+        await UpdateIndexAsync(summary, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ImagePartition> LoadForAsync(ImageCommand command, CancellationToken cancellationToken)
+    {
+        if (command is DeleteRepository)
+        {
+            return await LoadAsync(command.Repository, cancellationToken).ConfigureAwait(false);
+        }
+
+        var table = await _tables.GetTableAsync(TableNames.Images, cancellationToken).ConfigureAwait(false);
+        var partitionKey = ImageRows.PartitionKey(command.Repository);
+        var filter = command switch
+        {
+            PushManifest { Tag: { } tag } push => TableClient.CreateQueryFilter(
+                $"PartitionKey eq {partitionKey} and (RowKey eq {ImageRows.SummaryKey} or RowKey eq {ImageRows.TagKey(tag)} or RowKey eq {ImageRows.ManifestKey(push.Digest)})"),
+            PushManifest push => TableClient.CreateQueryFilter(
+                $"PartitionKey eq {partitionKey} and (RowKey eq {ImageRows.SummaryKey} or RowKey eq {ImageRows.ManifestKey(push.Digest)})"),
+            DeleteTag delete => TableClient.CreateQueryFilter(
+                $"PartitionKey eq {partitionKey} and (RowKey eq {ImageRows.SummaryKey} or RowKey eq {ImageRows.TagKey(delete.Tag)})"),
+            DeleteDigest delete => TableClient.CreateQueryFilter(
+                $"PartitionKey eq {partitionKey} and (RowKey eq {ImageRows.SummaryKey} or RowKey eq {ImageRows.ManifestKey(delete.Digest)} or (RowKey ge {ImageRows.TagPrefix} and RowKey lt {ImageRows.TagRangeEnd} and Digest eq {delete.Digest}))"),
+            _ => throw new ArgumentException($"Unknown command type {command.GetType().Name}.", nameof(command)),
+        };
+
+        var partition = await ReadPartitionAsync(table, command.Repository, filter, cancellationToken).ConfigureAwait(false);
+        MarkAbsentRows(partition, command);
+
+        foreach (var digest in partition.MissingManifestsFor(command).ToList())
+        {
+            var row = await table.FindAsync(partitionKey, ImageRows.ManifestKey(digest), cancellationToken).ConfigureAwait(false);
+            partition.LoadManifest(digest, row is null ? null : ImageRows.ToManifest(row));
+        }
+
+        return partition;
+    }
+
+    private static void MarkAbsentRows(ImagePartition partition, ImageCommand command)
+    {
+        var (tag, digest) = command switch
+        {
+            PushManifest push => (push.Tag, push.Digest),
+            DeleteTag delete => (delete.Tag, null),
+            DeleteDigest delete => (null, delete.Digest),
+            _ => ((string?)null, (string?)null),
+        };
+
+        if (tag is not null && !partition.HasTag(tag))
+        {
+            partition.LoadTag(tag, null);
+        }
+
+        if (digest is not null && !partition.HasManifest(digest))
+        {
+            partition.LoadManifest(digest, null);
+        }
+    }
+
+    private static async Task<ImagePartition> ReadPartitionAsync(
+        TableClient table,
+        string repository,
+        string filter,
+        CancellationToken cancellationToken)
+    {
+        RepositorySummary? summary = null;
+        var rows = new List<TableEntity>();
+        await foreach (var entity in table.QueryRowsAsync(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (entity.RowKey == ImageRows.SummaryKey)
+            {
+                summary = ImageRows.ToSummary(entity);
+            }
+            else
+            {
+                rows.Add(entity);
+            }
+        }
+
+        var partition = new ImagePartition(summary ?? new RepositorySummary { Name = repository });
+        foreach (var row in rows)
+        {
+            ImageRows.LoadInto(partition, row);
+        }
+
+        return partition;
+    }
+
+    private async Task UpdateIndexAsync(RepositorySummary summary, CancellationToken cancellationToken)
+    {
+        if (summary.ETag is null)
+        {
+            return;
+        }
+
+        var table = await _tables.GetTableAsync(TableNames.Repositories, cancellationToken).ConfigureAwait(false);
+        var partitionKey = ImageRows.IndexPartitionKey(summary.Name);
+        var rowKey = KeyCodec.Encode(summary.Name);
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            var current = await table.FindAsync(partitionKey, rowKey, cancellationToken).ConfigureAwait(false);
+            if (current is not null && (current.GetInt64("Sequence") ?? 0) >= summary.Sequence)
+            {
+                return;
+            }
+
+            try
+            {
+                var entity = ImageRows.ToIndexEntity(summary);
+                if (current is null)
+                {
+                    await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await table.UpdateEntityAsync(entity, current.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                }
+
+                return;
+            }
+            catch (RequestFailedException exception)
+                when (StorageFailure.IsPreconditionFailed(exception) || StorageFailure.IsConflict(exception))
+            {
+                LogConcurrentWrite(summary.Name, attempt);
+            }
+            catch (RequestFailedException exception) when (StorageFailure.IsTransient(exception))
+            {
+                throw StorageFailure.Wrap(exception, $"update index of repository {summary.Name}");
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Debug, Message = "Concurrent write to repository {Repository}; attempt {Attempt} is retried")]
+    private partial void LogConcurrentWrite(string repository, int attempt);
+}

@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Identity;
+using Microsoft.Extensions.Options;
+
+namespace PortusFunctions.Storage;
+
+/// <summary>
+/// Hands out <see cref="TableClient"/> instances for the app's tables, with the configured prefix,
+/// creating each table the first time it is used.
+/// </summary>
+/// <remarks>
+/// Tables are created lazily rather than at start, so the app starts while storage is down and answers
+/// 503 until it is back. A failed creation is forgotten and tried again on the next call.
+/// </remarks>
+public class TableStore
+{
+    private readonly TableServiceClient _service;
+    private readonly string _prefix;
+    private readonly ConcurrentDictionary<string, Lazy<Task<TableClient>>> _tables = new(StringComparer.Ordinal);
+
+    /// <summary>Creates a store from validated <see cref="StorageOptions"/>.</summary>
+    public TableStore(IOptions<StorageOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+
+        var settings = options.Value;
+        _prefix = settings.TablePrefix;
+        _service = CreateServiceClient(settings);
+    }
+
+    /// <summary>The service client, for operations across tables such as the health check.</summary>
+    public TableServiceClient Service => _service;
+
+    /// <summary>Returns the client of table <paramref name="name"/>, creating the table if it does not exist.</summary>
+    /// <exception cref="StorageUnavailableException">Storage cannot be reached.</exception>
+    public virtual async ValueTask<TableClient> GetTableAsync(string name, CancellationToken cancellationToken)
+    {
+        var lazy = _tables.GetOrAdd(name, key => new Lazy<Task<TableClient>>(() => CreateTableAsync(key)));
+        try
+        {
+            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            _tables.TryRemove(new KeyValuePair<string, Lazy<Task<TableClient>>>(name, lazy));
+            throw StorageFailure.Wrap(exception, $"create table {_prefix}{name}");
+        }
+    }
+
+    /// <summary>Deletes every table whose name starts with the configured prefix; used by tests.</summary>
+    public async Task DeletePrefixedTablesAsync(CancellationToken cancellationToken)
+    {
+        if (_prefix.Length == 0)
+        {
+            throw new InvalidOperationException("Refusing to delete tables: Storage__TablePrefix is empty.");
+        }
+
+        await foreach (var table in _service.QueryAsync(cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (table.Name.StartsWith(_prefix, StringComparison.Ordinal))
+            {
+                await _service.DeleteTableAsync(table.Name, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        _tables.Clear();
+    }
+
+    private async Task<TableClient> CreateTableAsync(string name)
+    {
+        var client = _service.GetTableClient(_prefix + name);
+        await client.CreateIfNotExistsAsync().ConfigureAwait(false);
+        return client;
+    }
+
+    private static TableServiceClient CreateServiceClient(StorageOptions settings)
+    {
+        var clientOptions = new TableClientOptions();
+        clientOptions.Retry.Mode = RetryMode.Exponential;
+        clientOptions.Retry.MaxRetries = 3;
+        clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(100);
+        clientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+        clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+
+        if (!settings.UsesEndpointUri)
+        {
+            return new TableServiceClient(settings.Tables, clientOptions);
+        }
+
+        var credential = new DefaultAzureCredential(new DefaultAzureCredentialOptions
+        {
+            ManagedIdentityClientId = string.IsNullOrWhiteSpace(settings.ManagedIdentityClientId)
+                ? null
+                : settings.ManagedIdentityClientId,
+        });
+        return new TableServiceClient(new Uri(settings.Tables), credential, clientOptions);
+    }
+}

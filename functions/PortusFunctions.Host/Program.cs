@@ -1,0 +1,3 @@
+using PortusFunctions.Host;
+
+await BareMetalHost.Build(args).RunAsync().ConfigureAwait(false);
