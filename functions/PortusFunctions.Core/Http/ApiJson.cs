@@ -1,15 +1,29 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using PortusFunctions.Events;
 
 namespace PortusFunctions.Http;
 
 /// <summary>JSON bodies of the HTTP API.</summary>
+/// <remarks>
+/// <see cref="Api"/> writes <c>+</c> and other non-HTML-safe characters as they are, so media types read
+/// <c>application/vnd.oci.image.manifest.v1+json</c> rather than with <c>\u002B</c>. Responses are JSON, never HTML.
+/// </remarks>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(IngestResult))]
 [JsonSerializable(typeof(RepositoryListResponse))]
 [JsonSerializable(typeof(TagListResponse))]
 [JsonSerializable(typeof(HealthResponse))]
-public sealed partial class ApiJson : JsonSerializerContext;
+public sealed partial class ApiJson : JsonSerializerContext
+{
+    /// <summary>The context used for responses.</summary>
+    public static ApiJson Api { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}
 
 /// <summary>Body of <c>GET /api/repositories</c>.</summary>
 /// <param name="Repositories">Repositories in ordinal order of their names.</param>

@@ -40,7 +40,7 @@ public sealed class HealthEndpoint
                 break;
             }
 
-            return Results.Json(new HealthResponse("healthy", "reachable", null), ApiJson.Default.HealthResponse);
+            return Results.Json(new HealthResponse("healthy", "reachable", null), ApiJson.Api.HealthResponse);
         }
         catch (Exception exception) when (exception is StorageUnavailableException or RequestFailedException
             || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
@@ -48,7 +48,7 @@ public sealed class HealthEndpoint
             var detail = exception is OperationCanceledException ? $"Table Storage did not answer within {Timeout.TotalSeconds} s." : exception.Message;
             return Results.Json(
                 new HealthResponse("unhealthy", "unreachable", detail),
-                ApiJson.Default.HealthResponse,
+                ApiJson.Api.HealthResponse,
                 statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }

@@ -37,7 +37,7 @@ public sealed class RepositoryEndpoints
             var repositories = await _images.ListRepositoriesAsync(cancellationToken).ConfigureAwait(false);
             var views = repositories.Select(repository =>
                 new RepositoryView(repository.Name, repository.Namespace, repository.TagCount, repository.ManifestCount)).ToList();
-            return Results.Json(new RepositoryListResponse(views), ApiJson.Default.RepositoryListResponse);
+            return Results.Json(new RepositoryListResponse(views), ApiJson.Api.RepositoryListResponse);
         }
         catch (StorageUnavailableException exception)
         {
@@ -77,7 +77,7 @@ public sealed class RepositoryEndpoints
             var tags = partition.VisibleTags()
                 .Select(tag => new TagView(tag.Tag, tag.Digest!, tag.MediaType, tag.Version.Time))
                 .ToList();
-            return Results.Json(new TagListResponse(name, tags), ApiJson.Default.TagListResponse);
+            return Results.Json(new TagListResponse(name, tags), ApiJson.Api.TagListResponse);
         }
         catch (StorageUnavailableException exception)
         {

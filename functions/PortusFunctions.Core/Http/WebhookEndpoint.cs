@@ -94,7 +94,7 @@ public sealed partial class WebhookEndpoint
             }
 
             var result = await _ingestion.IngestAsync(parsed.Events, cancellationToken).ConfigureAwait(false);
-            return Results.Json(result, ApiJson.Default.IngestResult, statusCode: StatusCodes.Status202Accepted);
+            return Results.Json(result, ApiJson.Api.IngestResult, statusCode: StatusCodes.Status202Accepted);
         }
         catch (StorageUnavailableException exception)
         {

@@ -1,0 +1,57 @@
+namespace PortusFunctions.IntegrationTests.Infrastructure;
+
+/// <summary>An Azurite table server on 127.0.0.1, persisting to a folder so that it can be stopped and restarted.</summary>
+internal sealed class AzuriteServer : IAsyncDisposable
+{
+    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private readonly string _location;
+    private ExternalProcess? _process;
+
+    private AzuriteServer(int port, string location)
+    {
+        Port = port;
+        _location = location;
+    }
+
+    /// <summary>Port of the table endpoint.</summary>
+    public int Port { get; }
+
+    /// <summary>Connection string of Azurite's development account on this server.</summary>
+    public string ConnectionString => ConnectionStringFor(Port);
+
+    /// <summary>Returns the connection string of Azurite's development account on <paramref name="port"/>.</summary>
+    public static string ConnectionStringFor(int port) =>
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";
+
+    /// <summary>Starts a server on a free port with an empty folder.</summary>
+    public static async Task<AzuriteServer> StartAsync()
+    {
+        var server = new AzuriteServer(TestTools.FreePort(), TestTools.TemporaryFolder("azurite"));
+        await server.StartAgainAsync().ConfigureAwait(false);
+        return server;
+    }
+
+    /// <summary>Stops the server; its data stays in the folder.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is not null)
+        {
+            await _process.DisposeAsync().ConfigureAwait(false);
+            _process = null;
+        }
+    }
+
+    /// <summary>Starts the server again on the same port and folder.</summary>
+    public async Task StartAgainAsync()
+    {
+        _process = await ExternalProcess.StartAsync(
+            TestTools.AzuriteTable,
+            ["--tableHost", "127.0.0.1", "--tablePort", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+             "--location", _location, "--skipApiVersionCheck", "--disableProductStyleUrl"],
+            Port).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask DisposeAsync() => new(StopAsync());
+}
