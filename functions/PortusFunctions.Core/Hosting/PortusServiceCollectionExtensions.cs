@@ -7,6 +7,8 @@ using PortusFunctions.Diagnostics;
 using PortusFunctions.Events;
 using PortusFunctions.Http;
 using PortusFunctions.Images;
+using PortusFunctions.Jobs;
+using PortusFunctions.Registry;
 using PortusFunctions.Storage;
 
 namespace PortusFunctions.Hosting;
@@ -23,6 +25,7 @@ public static class PortusServiceCollectionExtensions
         services.AddValidatedOptions<AccessOptions>(configuration, AccessOptions.Section);
         services.AddValidatedOptions<WebhookOptions>(configuration, WebhookOptions.Section);
         services.AddValidatedOptions<InboxOptions>(configuration, InboxOptions.Section);
+        services.AddValidatedOptions<RegistryOptions>(configuration, RegistryOptions.Section);
         services.AddSingleton<IValidateOptions<AccessOptions>, AccessOptionsValidator>();
         services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookSecretValidator>();
 
@@ -33,6 +36,8 @@ public static class PortusServiceCollectionExtensions
         services.TryAddSingleton<TableStore>();
         services.TryAddSingleton<TableBatchWriter>();
         services.TryAddSingleton<IImageStore, ImageStore>();
+        services.TryAddSingleton<JobLeases>();
+        services.TryAddSingleton<JobRunStore>();
 
         services.TryAddSingleton<InboxStore>();
         services.TryAddSingleton<InboxApplyChannel>();

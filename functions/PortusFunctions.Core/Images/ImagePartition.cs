@@ -27,6 +27,7 @@ public sealed class ImagePartition
     private readonly Dictionary<string, ManifestRecord?> _manifests = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirtyTags = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirtyManifests = new(StringComparer.Ordinal);
+    private readonly List<ImageChange> _changes = [];
 
     /// <summary>Creates a partition from its summary row, with no other rows loaded yet.</summary>
     public ImagePartition(RepositorySummary summary)
@@ -51,6 +52,9 @@ public sealed class ImagePartition
 
     /// <summary>Manifest rows changed since the last commit.</summary>
     public IEnumerable<ManifestRecord> DirtyManifests => _dirtyManifests.Select(digest => _manifests[digest]!);
+
+    /// <summary>Visible changes made since the last commit, in the order the commands were applied.</summary>
+    public IReadOnlyList<ImageChange> Changes => _changes;
 
     /// <summary>Every loaded tag row, tombstones included.</summary>
     public IEnumerable<TagRecord> Tags => _tags.Values.OfType<TagRecord>();
@@ -163,8 +167,12 @@ public sealed class ImagePartition
     {
         _dirtyTags.Clear();
         _dirtyManifests.Clear();
+        _changes.Clear();
         IsSummaryDirty = false;
     }
+
+    /// <summary>Returns the digest a tag points at when it is visible, otherwise null.</summary>
+    public string? VisibleDigest(TagRecord tag) => IsVisible(tag) ? tag.Digest : null;
 
     /// <summary>Recounts visible tags and manifests from all rows; the partition must be complete.</summary>
     public (int Tags, int Manifests) Recount()
@@ -178,7 +186,7 @@ public sealed class ImagePartition
         var changed = false;
         var manifest = FindManifest(push.Digest) ?? NewManifest(push.Digest);
         var tag = push.Tag is null ? null : FindTag(push.Tag) ?? NewTag(push.Tag);
-        var tagBefore = tag is not null && IsVisible(tag);
+        var tagBefore = tag is null ? null : VisibleDigest(tag);
         var manifestBefore = IsVisible(manifest);
 
         if (push.Version > manifest.PushedAt)
@@ -202,6 +210,7 @@ public sealed class ImagePartition
 
         if (tag is not null && push.Version > tag.Version)
         {
+            tag.PreviousDigest = tagBefore;
             tag.Digest = push.Digest;
             tag.MediaType = push.MediaType;
             tag.Version = push.Version;
@@ -210,13 +219,29 @@ public sealed class ImagePartition
             changed = true;
         }
 
-        Summary.ManifestCount += Delta(manifestBefore, IsVisible(manifest));
+        RecordManifest(manifest, manifestBefore, push.Version);
         if (tag is not null)
         {
-            Summary.TagCount += Delta(tagBefore, IsVisible(tag));
+            RecordTag(tag, tagBefore, push.Version);
         }
 
-        return changed ? ApplyOutcome.Applied : ApplyOutcome.Unchanged("a newer change to this tag and manifest is already stored");
+        if (changed)
+        {
+            return ApplyOutcome.Applied;
+        }
+
+        // The same event again: report what it changed when it was applied, if it is still the latest writer.
+        if (manifest.PushedAt == push.Version && IsVisible(manifest))
+        {
+            _changes.Add(new ManifestChanged(Summary.Name, push.Version, manifest.Digest, manifest.MediaType, manifest.Details, Visible: true));
+        }
+
+        if (tag is not null && tag.Version == push.Version && IsVisible(tag) && tag.PreviousDigest != tag.Digest)
+        {
+            _changes.Add(new TagChanged(Summary.Name, push.Version, tag.Tag, tag.PreviousDigest, tag.Digest, tag.MediaType));
+        }
+
+        return ApplyOutcome.Unchanged("a newer or the same change to this tag and manifest is already stored");
     }
 
     private ApplyOutcome ApplyTagDelete(DeleteTag delete)
@@ -224,14 +249,20 @@ public sealed class ImagePartition
         var tag = FindTag(delete.Tag) ?? NewTag(delete.Tag);
         if (delete.Version <= tag.Version)
         {
-            return ApplyOutcome.Unchanged("a newer change to this tag is already stored");
+            if (tag.Version == delete.Version && tag.PreviousDigest is not null)
+            {
+                _changes.Add(new TagChanged(Summary.Name, delete.Version, tag.Tag, tag.PreviousDigest, null, tag.MediaType));
+            }
+
+            return ApplyOutcome.Unchanged("a newer or the same change to this tag is already stored");
         }
 
-        var before = IsVisible(tag);
+        var before = VisibleDigest(tag);
+        tag.PreviousDigest = before;
         tag.Version = delete.Version;
         tag.Deleted = true;
         MarkDirty(tag);
-        Summary.TagCount += Delta(before, IsVisible(tag));
+        RecordTag(tag, before, delete.Version);
         return ApplyOutcome.Applied;
     }
 
@@ -240,19 +271,30 @@ public sealed class ImagePartition
         var manifest = FindManifest(delete.Digest) ?? NewManifest(delete.Digest);
         if (delete.Version <= manifest.DeletedAt)
         {
-            return ApplyOutcome.Unchanged("a later delete of this digest is already stored");
+            if (manifest.DeletedAt == delete.Version)
+            {
+                ReplayDigestDelete(manifest, delete.Version);
+            }
+
+            return ApplyOutcome.Unchanged("a later or the same delete of this digest is already stored");
         }
 
         // Every tag at this digest must be loaded, or the count would miss tags that this delete hides.
-        var tagsAtDigest = Tags.Where(tag => string.Equals(tag.Digest, delete.Digest, StringComparison.Ordinal)).ToList();
-        var tagsBefore = tagsAtDigest.Count(IsVisible);
+        var tagsBefore = Tags
+            .Where(tag => string.Equals(tag.Digest, delete.Digest, StringComparison.Ordinal))
+            .Select(tag => (Tag: tag, Digest: VisibleDigest(tag)))
+            .ToList();
         var manifestBefore = IsVisible(manifest);
 
         manifest.DeletedAt = delete.Version;
         MarkDirty(manifest);
 
-        Summary.TagCount += tagsAtDigest.Count(IsVisible) - tagsBefore;
-        Summary.ManifestCount += Delta(manifestBefore, IsVisible(manifest));
+        foreach (var (tag, digest) in tagsBefore)
+        {
+            RecordTag(tag, digest, delete.Version);
+        }
+
+        RecordManifest(manifest, manifestBefore, delete.Version);
 
         // The tombstone is stored even for a digest never seen pushed, because the push may arrive later with an
         // earlier timestamp and must then stay deleted. Such a delete is usually of a blob and changes nothing visible.
@@ -266,11 +308,34 @@ public sealed class ImagePartition
         RequireComplete("apply a repository delete");
         if (delete.Version <= Summary.DeletedAt)
         {
-            return ApplyOutcome.Unchanged("a later delete of this repository is already stored");
+            if (Summary.DeletedAt == delete.Version)
+            {
+                _changes.Add(new RepositoryDeleted(Summary.Name, delete.Version));
+            }
+
+            return ApplyOutcome.Unchanged("a later or the same delete of this repository is already stored");
         }
 
+        var tagsBefore = Tags.Select(tag => (Tag: tag, Digest: VisibleDigest(tag))).ToList();
+        var manifestsBefore = Manifests.Select(manifest => (Manifest: manifest, Visible: IsVisible(manifest))).ToList();
+        var hadContent = Summary.TagCount > 0 || Summary.ManifestCount > 0;
+
         Summary.DeletedAt = delete.Version;
-        (Summary.TagCount, Summary.ManifestCount) = Recount();
+        foreach (var (tag, digest) in tagsBefore)
+        {
+            RecordTag(tag, digest, delete.Version);
+        }
+
+        foreach (var (manifest, visible) in manifestsBefore)
+        {
+            RecordManifest(manifest, visible, delete.Version);
+        }
+
+        if (hadContent)
+        {
+            _changes.Add(new RepositoryDeleted(Summary.Name, delete.Version));
+        }
+
         return ApplyOutcome.Applied;
     }
 
@@ -316,7 +381,47 @@ public sealed class ImagePartition
         }
     }
 
-    private static int Delta(bool before, bool after) => (after ? 1 : 0) - (before ? 1 : 0);
+    /// <summary>
+    /// Reports the changes of a digest delete applied before: the manifest is gone, and so are the tags that pointed
+    /// at it with an earlier version. A tag hidden by an even earlier delete is reported too.
+    /// </summary>
+    private void ReplayDigestDelete(ManifestRecord manifest, ChangeVersion version)
+    {
+        if (!manifest.PushedAt.IsNone && manifest.PushedAt < version)
+        {
+            _changes.Add(new ManifestChanged(Summary.Name, version, manifest.Digest, manifest.MediaType, manifest.Details, Visible: false));
+        }
+
+        foreach (var tag in Tags.Where(tag => string.Equals(tag.Digest, manifest.Digest, StringComparison.Ordinal)
+            && !tag.Deleted && tag.Version < version && tag.Version > Summary.DeletedAt))
+        {
+            _changes.Add(new TagChanged(Summary.Name, version, tag.Tag, tag.Digest, null, tag.MediaType));
+        }
+    }
+
+    /// <summary>Updates the tag count and records a change when the tag's visible digest changed.</summary>
+    private void RecordTag(TagRecord tag, string? before, ChangeVersion version)
+    {
+        var after = VisibleDigest(tag);
+        Summary.TagCount += (after is null ? 0 : 1) - (before is null ? 0 : 1);
+        if (!string.Equals(before, after, StringComparison.Ordinal))
+        {
+            _changes.Add(new TagChanged(Summary.Name, version, tag.Tag, before, after, tag.MediaType));
+        }
+    }
+
+    /// <summary>Updates the manifest count and records a change when the manifest appeared or disappeared.</summary>
+    private void RecordManifest(ManifestRecord manifest, bool before, ChangeVersion version)
+    {
+        var after = IsVisible(manifest);
+        if (before == after)
+        {
+            return;
+        }
+
+        Summary.ManifestCount += after ? 1 : -1;
+        _changes.Add(new ManifestChanged(Summary.Name, version, manifest.Digest, manifest.MediaType, manifest.Details, after));
+    }
 }
 
 /// <summary>Whether a change altered any row, and if not, why.</summary>

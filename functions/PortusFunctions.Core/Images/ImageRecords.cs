@@ -36,6 +36,12 @@ public sealed class TagRecord
     /// <summary>Media type of that manifest.</summary>
     public string? MediaType { get; set; }
 
+    /// <summary>
+    /// Digest the tag visibly pointed at just before the change that wrote this record, or null; lets a repeated
+    /// event report the same change again.
+    /// </summary>
+    public string? PreviousDigest { get; set; }
+
     /// <summary>Version of the change that wrote this record.</summary>
     public ChangeVersion Version { get; set; } = ChangeVersion.None;
 

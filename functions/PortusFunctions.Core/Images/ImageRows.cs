@@ -56,6 +56,7 @@ internal static class ImageRows
             ["Tag"] = tag.Tag,
             ["Digest"] = tag.Digest,
             ["MediaType"] = tag.MediaType,
+            ["PreviousDigest"] = tag.PreviousDigest,
             ["Deleted"] = tag.Deleted,
         };
         WriteVersion(entity, "Version", tag.Version);
@@ -101,6 +102,7 @@ internal static class ImageRows
         Tag = entity.GetString("Tag") ?? entity.RowKey[TagPrefix.Length..],
         Digest = entity.GetString("Digest"),
         MediaType = entity.GetString("MediaType"),
+        PreviousDigest = entity.GetString("PreviousDigest"),
         Deleted = entity.GetBoolean("Deleted") ?? false,
         Version = ReadVersion(entity, "Version"),
         ETag = entity.ETag,

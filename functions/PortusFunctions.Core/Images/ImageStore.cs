@@ -12,13 +12,15 @@ public sealed partial class ImageStore : IImageStore
     private const int MaxAttempts = 12;
 
     private readonly TableStore _tables;
+    private readonly IReadOnlyList<IImageChangeObserver> _observers;
     private readonly TimeProvider _clock;
     private readonly ILogger<ImageStore> _logger;
 
     /// <summary>Creates the store.</summary>
-    public ImageStore(TableStore tables, TimeProvider clock, ILogger<ImageStore> logger)
+    public ImageStore(TableStore tables, IEnumerable<IImageChangeObserver> observers, TimeProvider clock, ILogger<ImageStore> logger)
     {
         _tables = tables;
+        _observers = [.. observers];
         _clock = clock;
         _logger = logger;
     }
@@ -40,8 +42,10 @@ public sealed partial class ImageStore : IImageStore
                 }
                 else
                 {
-                    // Nothing to write, but an earlier apply may have stopped between its commit and the index write.
+                    // Nothing to write, but an earlier apply of this event may have stopped after its commit and
+                    // before the index write or the observers: both are repeated, and observers are idempotent.
                     await UpdateIndexAsync(partition.Summary, cancellationToken).ConfigureAwait(false);
+                    await NotifyAsync([.. partition.Changes], cancellationToken).ConfigureAwait(false);
                 }
 
                 return outcome;
@@ -142,8 +146,23 @@ public sealed partial class ImageStore : IImageStore
             rows[i].Stored(response.Value[i].Headers.ETag ?? default);
         }
 
+        var changes = partition.Changes.ToList();
         partition.MarkCommitted();
         await UpdateIndexAsync(summary, cancellationToken).ConfigureAwait(false);
+        await NotifyAsync(changes, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task NotifyAsync(IReadOnlyList<ImageChange> changes, CancellationToken cancellationToken)
+    {
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var observer in _observers)
+        {
+            await observer.OnChangedAsync(changes, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task<ImagePartition> LoadForAsync(ImageCommand command, CancellationToken cancellationToken)

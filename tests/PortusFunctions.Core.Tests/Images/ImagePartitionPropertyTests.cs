@@ -98,6 +98,53 @@ public sealed class ImagePartitionPropertyTests
             iter: 2000);
     }
 
+    [Fact]
+    public void Apply_AnySequenceWithRepeats_ChangesFoldToVisibleState()
+    {
+        Gen.Select(CommandGen.Array[1, 40], Gen.Int).Sample(
+            (commands, seed) =>
+            {
+                var random = new Random(seed);
+                var delivered = commands.Concat(commands.Where(_ => random.Next(3) == 0)).OrderBy(_ => random.Next()).ToList();
+                var partitions = new Dictionary<string, ImagePartition>(StringComparer.Ordinal);
+                var tags = new Dictionary<(string, string), string>();
+                var manifests = new HashSet<(string, string)>();
+                foreach (var command in delivered)
+                {
+                    var partition = PartitionOf(partitions, command.Repository);
+                    partition.Apply(command);
+                    foreach (var change in partition.Changes)
+                    {
+                        switch (change)
+                        {
+                            case TagChanged { NewDigest: { } digest } added:
+                                tags[(added.Repository, added.Tag)] = digest;
+                                break;
+                            case TagChanged removed:
+                                tags.Remove((removed.Repository, removed.Tag));
+                                break;
+                            case ManifestChanged { Visible: true } appeared:
+                                manifests.Add((appeared.Repository, appeared.Digest));
+                                break;
+                            case ManifestChanged gone:
+                                manifests.Remove((gone.Repository, gone.Digest));
+                                break;
+                        }
+                    }
+
+                    partition.MarkCommitted();
+                }
+
+                var visibleTags = partitions.Values.SelectMany(partition =>
+                    partition.VisibleTags().Select(tag => ((partition.Summary.Name, tag.Tag), tag.Digest!)));
+                var visibleManifests = partitions.Values.SelectMany(partition =>
+                    partition.VisibleManifests().Select(manifest => (partition.Summary.Name, manifest.Digest)));
+                Assert.Equal(visibleTags.OrderBy(entry => entry.Item1).ToList(), tags.Select(entry => (entry.Key, entry.Value)).OrderBy(entry => entry.Key).ToList());
+                Assert.Equal(visibleManifests.Order().ToList(), manifests.Order().ToList());
+            },
+            iter: 3000);
+    }
+
     private static SortedDictionary<string, string> ApplyAll(IEnumerable<ImageCommand> commands)
     {
         var partitions = new Dictionary<string, ImagePartition>(StringComparer.Ordinal);
