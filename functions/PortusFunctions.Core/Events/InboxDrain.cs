@@ -5,11 +5,19 @@ using PortusFunctions.Diagnostics;
 
 namespace PortusFunctions.Events;
 
+/// <summary>One pass of the inbox drain.</summary>
+public interface IInboxDrain
+{
+    /// <summary>Runs one pass over the pending events.</summary>
+    /// <exception cref="Storage.StorageUnavailableException">Storage cannot be reached; the next run tries again.</exception>
+    Task<DrainResult> RunAsync(CancellationToken cancellationToken);
+}
+
 /// <summary>
 /// Applies events left pending in the inbox: those stored just before a crash, those that found storage down,
 /// and those that failed and have attempts left. Also removes finished rows older than the retention.
 /// </summary>
-public sealed partial class InboxDrain
+public sealed partial class InboxDrain : IInboxDrain
 {
     // Partitions younger than this may still receive rows from requests in flight, so the cursor stays behind them.
     private static readonly TimeSpan CursorLag = TimeSpan.FromMinutes(10);
@@ -38,8 +46,7 @@ public sealed partial class InboxDrain
         _logger = logger;
     }
 
-    /// <summary>Runs one pass over the pending events.</summary>
-    /// <exception cref="Storage.StorageUnavailableException">Storage cannot be reached; the next run tries again.</exception>
+    /// <inheritdoc/>
     public async Task<DrainResult> RunAsync(CancellationToken cancellationToken)
     {
         var options = _options.Value;

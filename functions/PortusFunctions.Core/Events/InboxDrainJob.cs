@@ -7,11 +7,11 @@ namespace PortusFunctions.Events;
 /// <summary>The scheduled form of <see cref="InboxDrain"/>.</summary>
 public sealed partial class InboxDrainJob : IScheduledJob
 {
-    private readonly InboxDrain _drain;
+    private readonly IInboxDrain _drain;
     private readonly ILogger<InboxDrainJob> _logger;
 
     /// <summary>Creates the job.</summary>
-    public InboxDrainJob(InboxDrain drain, ILogger<InboxDrainJob> logger)
+    public InboxDrainJob(IInboxDrain drain, ILogger<InboxDrainJob> logger)
     {
         _drain = drain;
         _logger = logger;

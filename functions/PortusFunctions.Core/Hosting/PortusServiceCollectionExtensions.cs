@@ -43,6 +43,7 @@ public static class PortusServiceCollectionExtensions
         services.TryAddSingleton<InboxApplyChannel>();
         services.TryAddSingleton<InboxApplier>();
         services.TryAddSingleton<InboxDrain>();
+        services.TryAddSingleton<IInboxDrain>(provider => provider.GetRequiredService<InboxDrain>());
         services.TryAddSingleton<IEventIngestion, EventIngestion>();
         services.AddHostedService<InboxApplyWorker>();
         services.AddSingleton<InboxDrainJob>();
