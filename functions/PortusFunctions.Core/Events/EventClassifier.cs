@@ -181,8 +181,15 @@ public static class EventClassifier
         return new ManifestDetails(size, references[0].MediaType, []);
     }
 
-    private static string Shorten(string? value) =>
-        value is null ? "(missing)" : value.Length <= 80 ? value : string.Concat(value.AsSpan(0, 80), "...");
+    private static string Shorten(string? value)
+    {
+        if (value is null)
+        {
+            return "(missing)";
+        }
+
+        return value.Length <= 80 ? value : string.Concat(value.AsSpan(0, 80), "...");
+    }
 }
 
 /// <summary>What a received event does: accepted with a change, ignored, or quarantined.</summary>

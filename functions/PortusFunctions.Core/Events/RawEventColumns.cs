@@ -10,7 +10,7 @@ namespace PortusFunctions.Events;
 /// </summary>
 internal static class RawEventColumns
 {
-    // A string property holds at most 64 KiB of UTF-16, a binary property at most 64 KiB.
+    // A string property is limited to 64 KiB of UTF-16, and a binary property to 64 KiB.
     private const int MaxTextLength = 30_000;
     private const int MaxCompressedLength = 60_000;
 
@@ -45,7 +45,7 @@ internal static class RawEventColumns
         entity["RawLength"] = raw.Length;
     }
 
-    /// <summary>Reads the raw JSON written by <see cref="TryWrite"/>, or null when the row holds none.</summary>
+    /// <summary>Reads the raw JSON written by <see cref="TryWrite"/>, or null when the row contains none.</summary>
     public static string? Read(TableEntity entity)
     {
         if (entity.GetString("Raw") is { } text)

@@ -22,7 +22,7 @@ public sealed class HealthEndpoint
         _access = access;
     }
 
-    /// <summary>Answers 200 when storage answers within five seconds and 503 otherwise.</summary>
+    /// <summary>Returns 200 when storage responds within five seconds, and 503 otherwise.</summary>
     public async Task<IResult> CheckAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (_access.RequireReader(request) is { } denied)
@@ -45,7 +45,7 @@ public sealed class HealthEndpoint
         catch (Exception exception) when (exception is StorageUnavailableException or RequestFailedException
             || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            var detail = exception is OperationCanceledException ? $"Table Storage did not answer within {Timeout.TotalSeconds} s." : exception.Message;
+            var detail = exception is OperationCanceledException ? $"Table Storage did not respond within {Timeout.TotalSeconds} s." : exception.Message;
             return Results.Json(
                 new HealthResponse("unhealthy", "unreachable", detail),
                 ApiJson.Api.HealthResponse,

@@ -10,12 +10,12 @@ using PortusFunctions.Storage;
 namespace PortusFunctions.Http;
 
 /// <summary>
-/// <c>POST /v2/webhooks/events</c>: receives registry notifications, stores them, and answers 202 once they are
+/// <c>POST /v2/webhooks/events</c>: receives registry notifications, stores them, and returns 202 once they are
 /// stored.
 /// </summary>
 /// <remarks>
-/// The registry retries every non-2xx answer and holds back later events meanwhile, so an authenticated body that
-/// parses is answered 202 even when some of its events are ignored or quarantined. Only a body that can never
+/// The registry retries every non-2xx response and holds back later events meanwhile, so an authenticated body that
+/// parses gets 202 even when some of its events are ignored or quarantined. Only a body that can never
 /// succeed gets a 4xx, and only a storage outage gets 503.
 /// </remarks>
 public sealed partial class WebhookEndpoint
@@ -163,6 +163,6 @@ public sealed partial class WebhookEndpoint
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Delivery from {RemoteAddress} rejected: {Reason}")]
     private partial void LogRejected(string remoteAddress, string reason);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Delivery not stored: storage is unavailable; answered 503")]
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Delivery not stored: storage is unavailable; returned 503")]
     private partial void LogStorageUnavailable(Exception exception);
 }

@@ -10,7 +10,7 @@ public interface IImageStore
     /// <summary>Lists repositories that hold at least one tag or manifest, in ordinal order of their names.</summary>
     Task<IReadOnlyList<RepositoryListing>> ListRepositoriesAsync(CancellationToken cancellationToken);
 
-    /// <summary>Returns every row of a repository, or null when it holds no visible tag or manifest.</summary>
+    /// <summary>Returns every row of a repository, or null when it has no visible tag or manifest.</summary>
     Task<ImagePartition?> GetRepositoryAsync(string repository, CancellationToken cancellationToken);
 
     /// <summary>Loads every row of a repository, existing or not, for a caller that applies many changes.</summary>

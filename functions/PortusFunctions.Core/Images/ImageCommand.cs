@@ -28,7 +28,7 @@ public sealed record DeleteRepository(string Repository, ChangeVersion Version) 
 
 /// <summary>What is known of a manifest's content.</summary>
 /// <param name="Size">Config plus distinct layer sizes in bytes, for a single-platform manifest; null when unknown.</param>
-/// <param name="ConfigMediaType">Media type of the config blob, which tells images from other artifacts.</param>
+/// <param name="ConfigMediaType">Media type of the config blob, which distinguishes images from other artifacts.</param>
 /// <param name="Children">Platform manifests of an index, empty for a single-platform manifest.</param>
 public sealed record ManifestDetails(long? Size, string? ConfigMediaType, IReadOnlyList<ManifestChild> Children)
 {
@@ -42,6 +42,6 @@ public sealed record ManifestDetails(long? Size, string? ConfigMediaType, IReadO
 /// <summary>A platform manifest referenced by an index.</summary>
 /// <param name="Digest">Digest of the child manifest.</param>
 /// <param name="MediaType">Media type of the child manifest.</param>
-/// <param name="Platform">Platform as <c>os/architecture[/variant]</c>, or null when the index does not say.</param>
+/// <param name="Platform">Platform as <c>os/architecture[/variant]</c>, or null when the index does not include it.</param>
 /// <param name="Size">Size of the child: its config plus distinct layers when known, else its manifest size.</param>
 public sealed record ManifestChild(string Digest, string MediaType, string? Platform, long? Size);

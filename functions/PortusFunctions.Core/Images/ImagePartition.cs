@@ -85,7 +85,7 @@ public sealed class ImagePartition
 
     /// <summary>
     /// Returns the digests of manifest rows that <paramref name="command"/> needs and that are not loaded yet:
-    /// the manifest a tag points at now, which only the loaded tag row tells.
+    /// the manifest a tag points at now, which is known only once the tag row is loaded.
     /// </summary>
     public IEnumerable<string> MissingManifestsFor(ImageCommand command)
     {

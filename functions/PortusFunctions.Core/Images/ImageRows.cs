@@ -147,7 +147,7 @@ internal static class ImageRows
 
     private static string SerializeChildren(IReadOnlyList<ManifestChild> children)
     {
-        // A property holds at most 64 KiB; an index with more children than fit keeps the first ones.
+        // A string property is limited to 64 KiB, so an index with more children than fit keeps the first ones.
         var kept = children.ToList();
         var json = JsonSerializer.Serialize(kept, ImageJson.Default.ListManifestChild);
         while (json.Length > MaxChildrenJsonLength && kept.Count > 1)

@@ -52,6 +52,6 @@ public static class JobRunStatus
     /// <summary>The run stopped on an error.</summary>
     public const string Failed = "failed";
 
-    /// <summary>The run did nothing on purpose, for example a guard held it back.</summary>
-    public const string Held = "held";
+    /// <summary>The run stopped before changing anything because a guard blocked it, such as the deletion guard.</summary>
+    public const string Blocked = "blocked";
 }

@@ -9,7 +9,7 @@ namespace PortusFunctions.Storage;
 /// transactions of one partition each, and every caller's task completes when its own action is stored.
 /// </summary>
 /// <remarks>
-/// A transaction holds at most <see cref="MaxActionsPerTransaction"/> actions on one partition, touches each
+/// A transaction contains at most <see cref="MaxActionsPerTransaction"/> actions on one partition, touches each
 /// entity once, and carries at most about 4 MiB. Azurite accepts transactions that break these limits, but Azure
 /// rejects them, so they are enforced here. While transactions are in flight, new actions queue up and go out
 /// together in the next one, which is where the throughput comes from. When a transaction of several actions is
