@@ -1,3 +1,5 @@
+using OpenTelemetry.Trace;
+using PortusFunctions.Diagnostics;
 using PortusFunctions.Host.Endpoints;
 using PortusFunctions.Host.Scheduling;
 using PortusFunctions.Hosting;
@@ -27,6 +29,9 @@ public static class BareMetalHost
         configure?.Invoke(builder);
 
         builder.Services.AddPortus(builder.Configuration);
+        builder.Services.AddPortusTelemetry(
+            builder.Configuration,
+            telemetry => telemetry.WithTracing(tracing => tracing.AddAspNetCoreInstrumentation()));
         builder.Services.AddHostedService<ScheduledJobRunner>();
 
         var app = builder.Build();

@@ -9,7 +9,7 @@ namespace PortusFunctions.Jobs;
 /// </summary>
 /// <remarks>
 /// Run rows have the job name as partition key and <c>run|</c> followed by the inverted start ticks as row key,
-/// so a query of the partition returns the newest run first. The state row (<c>state</c>) holds what a job keeps
+/// so a query of the partition returns the newest run first. The state row (<c>state</c>) contains what a job keeps
 /// between runs, such as its cursor or the fact that an import finished.
 /// </remarks>
 public class JobRunStore

@@ -18,7 +18,7 @@ public sealed class InboxDrainTests
         var ingestion = new EventIngestion(
             host.Service<InboxStore>(),
             new InboxApplyChannel(),
-            host.Service<Diagnostics.PortusMetrics>(),
+            host.Service<PortusFunctions.Diagnostics.PortusMetrics>(),
             TimeProvider.System,
             host.App.Services.GetRequiredService<Microsoft.Extensions.Logging.ILogger<EventIngestion>>());
         var envelope = EnvelopeParser.Parse(Encoding.UTF8.GetBytes(Fixtures.Read("push-manifest-oci-tag.json")), 10);
