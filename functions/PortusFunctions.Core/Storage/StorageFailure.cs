@@ -10,7 +10,7 @@ public static class StorageFailure
     public static bool IsTransient(Exception exception) => exception switch
     {
         StorageUnavailableException => true,
-        RequestFailedException failed => failed.Status is 0 or 408 or 429 or >= 500,
+        RequestFailedException failed => failed.Status is 0 or 408 or 429 or >= 500 || IsTableNotFound(failed),
         HttpRequestException or SocketException or TimeoutException => true,
         AggregateException aggregate => aggregate.InnerExceptions.Any(IsTransient),
         _ => exception.InnerException is not null && IsTransient(exception.InnerException),
@@ -23,6 +23,13 @@ public static class StorageFailure
     /// <summary>Whether the failure is a 409 on an insert of an entity that exists.</summary>
     public static bool IsConflict(Exception exception) =>
         exception is RequestFailedException { Status: 409 };
+
+    /// <summary>
+    /// Whether the failure is a 404 because the table itself does not exist. That counts as transient: the table
+    /// was deleted under the app, and <see cref="TableStore"/> creates it again on a later call.
+    /// </summary>
+    public static bool IsTableNotFound(Exception exception) =>
+        exception is RequestFailedException { Status: 404, ErrorCode: "TableNotFound" };
 
     /// <summary>Whether the failure is a 404 on an entity or table that does not exist.</summary>
     public static bool IsNotFound(Exception exception) => exception is RequestFailedException { Status: 404 };

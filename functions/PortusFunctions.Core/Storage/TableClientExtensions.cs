@@ -23,13 +23,17 @@ public static class TableClientExtensions
                 .ConfigureAwait(false);
             return response.HasValue ? response.Value : null;
         }
+        catch (RequestFailedException exception) when (StorageFailure.IsTableNotFound(exception))
+        {
+            return null;
+        }
         catch (RequestFailedException exception) when (StorageFailure.IsTransient(exception))
         {
             throw StorageFailure.Wrap(exception, $"read row {rowKey} of table {table.Name}");
         }
     }
 
-    /// <summary>Streams the rows that match <paramref name="filter"/>, page by page.</summary>
+    /// <summary>Streams the rows that match <paramref name="filter"/>, page by page; none when the table does not exist.</summary>
     /// <exception cref="StorageUnavailableException">Storage cannot be reached.</exception>
     public static async IAsyncEnumerable<TableEntity> QueryRowsAsync(
         this TableClient table,
@@ -49,6 +53,10 @@ public static class TableClientExtensions
                 try
                 {
                     moved = await enumerator.MoveNextAsync().ConfigureAwait(false);
+                }
+                catch (RequestFailedException exception) when (StorageFailure.IsTableNotFound(exception))
+                {
+                    yield break;
                 }
                 catch (RequestFailedException exception) when (StorageFailure.IsTransient(exception))
                 {

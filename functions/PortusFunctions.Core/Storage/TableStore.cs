@@ -11,14 +11,18 @@ namespace PortusFunctions.Storage;
 /// creating each table the first time it is used.
 /// </summary>
 /// <remarks>
-/// Tables are created lazily rather than at start, so the app starts while storage is down and answers
-/// 503 until it is back. A failed creation is forgotten and tried again on the next call.
+/// Tables are created lazily rather than at start, so the app starts while storage is down and returns
+/// 503 until it is back. A failed creation is forgotten and tried again on the next call, and a successful one is
+/// checked again after <see cref="RecheckInterval"/>, so a table deleted under the running app comes back.
 /// </remarks>
 public class TableStore
 {
     private readonly TableServiceClient _service;
     private readonly string _prefix;
-    private readonly ConcurrentDictionary<string, Lazy<Task<TableClient>>> _tables = new(StringComparer.Ordinal);
+    /// <summary>How long a created table is trusted to exist before the next call creates it again if needed.</summary>
+    public static readonly TimeSpan RecheckInterval = TimeSpan.FromMinutes(1);
+
+    private readonly ConcurrentDictionary<string, CachedTable> _tables = new(StringComparer.Ordinal);
 
     /// <summary>Creates a store from validated <see cref="StorageOptions"/>.</summary>
     public TableStore(IOptions<StorageOptions> options)
@@ -37,14 +41,20 @@ public class TableStore
     /// <exception cref="StorageUnavailableException">Storage cannot be reached.</exception>
     public virtual async ValueTask<TableClient> GetTableAsync(string name, CancellationToken cancellationToken)
     {
-        var lazy = _tables.GetOrAdd(name, key => new Lazy<Task<TableClient>>(() => CreateTableAsync(key)));
+        var cached = _tables.GetOrAdd(name, key => new CachedTable(key, this));
+        if (cached.IsStale)
+        {
+            _tables.TryUpdate(name, new CachedTable(name, this), cached);
+            cached = _tables[name];
+        }
+
         try
         {
-            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await cached.Client.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            _tables.TryRemove(new KeyValuePair<string, Lazy<Task<TableClient>>>(name, lazy));
+            _tables.TryRemove(new KeyValuePair<string, CachedTable>(name, cached));
             throw StorageFailure.Wrap(exception, $"create table {_prefix}{name}");
         }
     }
@@ -73,6 +83,15 @@ public class TableStore
         var client = _service.GetTableClient(_prefix + name);
         await client.CreateIfNotExistsAsync().ConfigureAwait(false);
         return client;
+    }
+
+    private sealed class CachedTable(string name, TableStore store)
+    {
+        private readonly long _createdAt = Environment.TickCount64;
+
+        public Lazy<Task<TableClient>> Client { get; } = new(() => store.CreateTableAsync(name));
+
+        public bool IsStale => Environment.TickCount64 - _createdAt > RecheckInterval.TotalMilliseconds;
     }
 
     private static TableServiceClient CreateServiceClient(StorageOptions settings)

@@ -100,6 +100,30 @@ internal sealed class ExternalProcess : IAsyncDisposable
         return await output.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Sends <paramref name="signal"/> (such as <c>INT</c> or <c>TERM</c>) and waits up to <paramref name="timeout"/>
+    /// for the program to exit on its own, then kills it.
+    /// </summary>
+    public async Task StopGracefullyAsync(string signal, TimeSpan timeout)
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync().ConfigureAwait(false);
+            using var wait = new CancellationTokenSource(timeout);
+            try
+            {
+                await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Did not exit in time: DisposeAsync kills it.
+            }
+        }
+
+        await DisposeAsync().ConfigureAwait(false);
+    }
+
     /// <summary>Kills the program and every child it started.</summary>
     public async ValueTask DisposeAsync()
     {
