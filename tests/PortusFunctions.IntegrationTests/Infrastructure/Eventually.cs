@@ -1,6 +1,6 @@
 namespace PortusFunctions.IntegrationTests.Infrastructure;
 
-/// <summary>Waits for state that settles asynchronously, such as events applied after the webhook answered.</summary>
+/// <summary>Waits for state that settles asynchronously, such as events applied after the webhook returned.</summary>
 internal static class Eventually
 {
     /// <summary>Default time to wait before the last observation is reported as the failure.</summary>

@@ -6,7 +6,7 @@ namespace PortusFunctions.IntegrationTests.Infrastructure;
 /// <summary>Locations of the external programs the tests run, and free loopback ports.</summary>
 internal static class TestTools
 {
-    /// <summary>The repository root: the nearest folder above the test binaries that holds PortusFunctions.sln.</summary>
+    /// <summary>The repository root: the nearest folder above the test binaries that contains PortusFunctions.sln.</summary>
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     /// <summary>Azurite's table server, installed by <c>scripts/install-deps</c> or named by <c>PORTUS_AZURITE_TABLE</c>.</summary>
