@@ -6,7 +6,7 @@ using PortusFunctions.Storage;
 
 namespace PortusFunctions.IntegrationTests.Faults;
 
-/// <summary>Hostile bodies get a clear answer, the host stays up, and nothing is stored half-way.</summary>
+/// <summary>Hostile bodies get a clear response, the host stays up, and nothing is stored half-way.</summary>
 public sealed class HostileInputTests
 {
     private const string Digest = "sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd";
