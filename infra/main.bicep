@@ -1,6 +1,6 @@
 // PortusFunctions in one resource group: a Flex Consumption function app that runs as a user-assigned identity,
 // its storage account (shared keys disabled), Application Insights with Entra ID authentication only, and a
-// Key Vault that holds every secret the app reads.
+// Key Vault that contains every secret the app reads.
 //
 // Deploy with: az deployment group create --resource-group RG --template-file infra/main.bicep
 //   --parameters infra/main.bicepparam   (docs/deploy.md has the full steps)
@@ -9,7 +9,7 @@ targetScope = 'resourceGroup'
 
 // Names and placement
 
-@description('Azure region of every resource; it must offer Flex Consumption (az functionapp list-flexconsumption-locations).')
+@description('Azure region of every resource, one that offers the Flex Consumption plan.')
 param location string = resourceGroup().location
 
 @description('Start of every resource name: 2 to 10 lowercase letters and digits.')
@@ -30,7 +30,7 @@ param tags resourceInput<'Microsoft.Resources/resourceGroups@2024-11-01'>.tags =
 ])
 param instanceMemoryMB int = 2048
 
-@description('Most instances the function app scales out to.')
+@description('Maximum number of instances the function app scales out to.')
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 40
@@ -54,56 +54,56 @@ param logRetentionInDays int = 30
 @maxValue(90)
 param keyVaultSoftDeleteRetentionInDays int = 90
 
-@description('Whether Key Vault purge protection is on: deleted secrets and the vault cannot be purged before the retention ends. It cannot be turned off later.')
+@description('Whether deleted secrets and the vault are kept until the retention ends. It cannot be turned off later.')
 param keyVaultPurgeProtection bool = true
 
 // Secrets, stored in Key Vault and read by the app through Key Vault references
 
-@description('Shared secret that the registry sends as "Authorization: Bearer SECRET" (Webhook__Secret); at least 16 characters.')
+@description('Secret the registry sends as "Authorization: Bearer SECRET" (Webhook__Secret), 16 characters or more.')
 @secure()
 @minLength(16)
 param webhookSecret string
 
-@description('Key for the read API and the operator page (Access__ReaderKey); at least 16 characters.')
+@description('Key for the read API and the operator page (Access__ReaderKey), 16 characters or more.')
 @secure()
 @minLength(16)
 param readerKey string
 
-@description('Key for admin requests such as a manual sync (Access__AdminKey); at least 16 characters.')
+@description('Key for admin requests such as a manual sync (Access__AdminKey), 16 characters or more.')
 @secure()
 @minLength(16)
 param adminKey string
 
-@description('Password or token of registryUsername (Registry__Password); empty for anonymous access.')
+@description('Password or token of registryUsername (Registry__Password), or empty for anonymous access.')
 @secure()
 param registryPassword string = ''
 
-@description('Credential sent to the scanner (Scan__Authorization), such as "Bearer TOKEN"; empty when the scanner needs none.')
+@description('Credential sent to the scanner, such as "Bearer TOKEN" (Scan__Authorization), or empty for none.')
 @secure()
 param scanAuthorization string = ''
 
 // The registry and the scanner
 
-@description('Base URL of the registry, such as https://registry.example.com (Registry__Url); empty when the app only receives events.')
+@description('Base URL of the registry (Registry__Url), or empty when the app only receives events.')
 param registryUrl string = ''
 
-@description('User name at the registry (Registry__Username); empty for anonymous access.')
+@description('User name at the registry (Registry__Username), or empty for anonymous access.')
 param registryUsername string = ''
 
-@description('Scanner kind (Scan__Scanner) as the app accepts it; empty turns scanning off.')
+@description('Scanner kind (Scan__Scanner) as the app accepts it. Empty turns scanning off.')
 param scanScanner string = ''
 
 @description('Base URL of the scanner API (Scan__Url).')
 param scanUrl string = ''
 
-// Jobs: schedules are NCRONTAB expressions with six fields (seconds first) in UTC; budgets are TimeSpan values
+// Jobs. Schedules are NCRONTAB expressions with six fields (seconds first) in UTC. Budgets are TimeSpan values
 // (hh:mm:ss) and must stay below the 30 minute function timeout in host.json.
 
 @description('Schedule of the inbox drain, which applies events left pending (Inbox__DrainSchedule).')
 @minLength(11)
 param inboxDrainSchedule string = '0 */1 * * * *'
 
-@description('Catalog synchronization strategy (Sync__Strategy). Defaults to initial when registryUrl is set, else disabled.')
+@description('Catalog synchronization strategy (Sync__Strategy): initial by default with registryUrl, else disabled.')
 @allowed([
   'disabled'
   'initial'
@@ -149,7 +149,7 @@ var dotnetVersion = '10.0'
 // The vault URI is built from the name, so the references below are known before the deployment starts.
 var keyVaultUri = 'https://${names.keyVault}${environment().suffixes.keyvaultDns}/'
 
-// Key Vault secret names, and the value of each; a secret without a value is neither created nor referenced.
+// Key Vault secret names and the value of each. A secret without a value is neither created nor referenced.
 var secretNames = {
   webhookSecret: 'webhook-secret'
   readerKey: 'reader-key'
@@ -263,7 +263,7 @@ module roleAssignments 'modules/role-assignment.bicep' = [
   }
 ]
 
-@description('Returns a Key Vault reference to the newest version of a secret, or an empty string when the secret has no value.')
+@description('Returns a Key Vault reference to the newest version of a secret, or \'\' when the secret has no value.')
 func secretReference(vaultUri string, secretName string, secretValue string) string =>
   empty(secretValue) ? '' : '@Microsoft.KeyVault(SecretUri=${vaultUri}secrets/${secretName})'
 
@@ -289,8 +289,8 @@ var appSettings = {
   Registry__Username: registryUsername
   Registry__Password: secretReference(keyVaultUri, secretNames.registryPassword, registryPassword)
 
-  // The Functions host resolves %Section:Key% in timer triggers from app settings and disables a timer
-  // function whose setting is missing, so every schedule is set here even when it has a default in code.
+  // The Functions host resolves %Section:Key% in timer triggers from app settings, and a timer function whose
+  // setting is missing fails to load and never runs, so every schedule is set here even when code has a default.
   Inbox__DrainSchedule: inboxDrainSchedule
 
   Sync__Strategy: syncStrategy
@@ -333,8 +333,8 @@ output functionAppName string = functionApp.outputs.name
 @description('URL to configure in the registry, before the function key is added as ?code=KEY.')
 output webhookUrl string = 'https://${functionApp.outputs.defaultHostName}/v2/webhooks/events'
 
-@description('Name of the storage account that holds the app tables.')
+@description('Name of the storage account that contains the app tables.')
 output storageAccountName string = storage.outputs.name
 
-@description('Name of the Key Vault that holds the secrets.')
+@description('Name of the Key Vault that contains the secrets.')
 output keyVaultName string = keyVault.outputs.name

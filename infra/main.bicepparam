@@ -1,5 +1,5 @@
 // Parameters of infra/main.bicep. Secrets and the registry and scanner addresses come from environment variables,
-// so this file stays free of secrets; every other parameter keeps the default in main.bicep unless set here.
+// so this file contains no secret. Every other parameter keeps its default in main.bicep unless set here.
 // docs/deploy.md lists the variables and shows how to generate the keys.
 using './main.bicep'
 

@@ -1,10 +1,10 @@
 // Function app on a Flex Consumption plan (Linux, .NET isolated worker). The platform pulls the app package from
 // a blob container with the user-assigned identity, and resolves Key Vault references with the same identity.
 
-@description('Name of the function app; it becomes the host name NAME.azurewebsites.net.')
+@description('Name of the function app, which becomes the host name NAME.azurewebsites.net.')
 param name string
 
-@description('Name of the Flex Consumption plan, which holds this app only.')
+@description('Name of the Flex Consumption plan, which contains this app only.')
 param planName string
 
 @description('Azure region of the plan and the app.')
@@ -13,7 +13,7 @@ param location string
 @description('Tags put on the plan.')
 param planTags resourceInput<'Microsoft.Web/serverfarms@2024-11-01'>.tags
 
-@description('Tags put on the app; azd finds the app by its azd-service-name tag.')
+@description('Tags put on the app. azd finds the app by its azd-service-name tag.')
 param appTags resourceInput<'Microsoft.Web/sites@2024-11-01'>.tags
 
 @description('Resource id of the user-assigned identity that the app runs as.')
@@ -33,7 +33,7 @@ param dotnetVersion string
 ])
 param instanceMemoryMB int
 
-@description('Most instances the app scales out to.')
+@description('Maximum number of instances the app scales out to.')
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int
@@ -73,7 +73,6 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
     keyVaultReferenceIdentity: identityId
     siteConfig: {
       minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       appSettings: map(filter(items(appSettings), setting => !empty(setting.value)), setting => {
         name: setting.key
         value: setting.value

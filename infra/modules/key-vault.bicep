@@ -1,4 +1,4 @@
-// Key Vault with Azure RBAC authorization that holds the app's secrets. App settings read them through
+// Key Vault with Azure RBAC authorization that contains the app's secrets. App settings read them through
 // Key Vault references, so no secret value is stored in the function app's configuration.
 
 @description('Name of the vault: 3 to 24 letters, digits and dashes, unique across Azure.')
@@ -17,7 +17,7 @@ param tags resourceInput<'Microsoft.KeyVault/vaults@2024-11-01'>.tags
 @maxValue(90)
 param softDeleteRetentionInDays int
 
-@description('Whether deleted secrets and the vault stay unpurgeable until the retention ends. It cannot be turned off once on.')
+@description('Whether deleted secrets and the vault are kept until the retention ends. It cannot be turned off.')
 param enablePurgeProtection bool
 
 @description('Names of the secrets (letters, digits and dashes). A secret whose value is empty is not created.')

@@ -46,5 +46,5 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
 @description('Name of the Application Insights component.')
 output applicationInsightsName string = applicationInsights.name
 
-@description('Connection string of the component. It only locates the component: with local authentication off it grants nothing.')
+@description('Connection string of the component. With local authentication off, it locates but grants nothing.')
 output connectionString string = applicationInsights.properties.ConnectionString

@@ -17,7 +17,7 @@ param identityName string
 @description('Id (a GUID) of the built-in role definition.')
 param roleDefinitionId string
 
-@description('Why the principal needs the role; stored as the description of the assignment.')
+@description('Why the identity needs the role, stored as the description of the assignment.')
 param purpose string
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' existing = {
@@ -32,17 +32,17 @@ resource keyVault 'Microsoft.KeyVault/vaults@2024-11-01' existing = if (targetKi
   name: targetName
 }
 
-resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = if (targetKind == 'applicationInsights') {
+resource insights 'Microsoft.Insights/components@2020-02-02' existing = if (targetKind == 'applicationInsights') {
   name: targetName
 }
-
-var targetId = resourceId(resourceTypes[targetKind], targetName)
 
 var resourceTypes = {
   storageAccount: 'Microsoft.Storage/storageAccounts'
   keyVault: 'Microsoft.KeyVault/vaults'
   applicationInsights: 'Microsoft.Insights/components'
 }
+
+var targetId = resourceId(resourceTypes[targetKind], targetName)
 
 var properties = {
   principalId: identity.properties.principalId
@@ -51,8 +51,8 @@ var properties = {
   description: purpose
 }
 
-// One declaration per kind because Bicep needs the scope of an extension resource at compile time (BCP420):
-// a conditional expression or a resource id string is not accepted as scope.
+// Bicep needs the scope of an extension resource at compile time (BCP420) and accepts neither a conditional
+// expression nor a resource id string there, so each kind of target has its own declaration.
 resource onStorageAccount 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (targetKind == 'storageAccount') {
   scope: storageAccount
   name: guid(targetId, identity.id, roleDefinitionId)
@@ -65,8 +65,8 @@ resource onKeyVault 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (t
   properties: properties
 }
 
-resource onApplicationInsights 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (targetKind == 'applicationInsights') {
-  scope: applicationInsights
+resource onInsights 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (targetKind == 'applicationInsights') {
+  scope: insights
   name: guid(targetId, identity.id, roleDefinitionId)
   properties: properties
 }
