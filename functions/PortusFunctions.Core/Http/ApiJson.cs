@@ -91,7 +91,7 @@ public sealed record VulnerabilityResponse(
 
 /// <summary>A vulnerability report in <see cref="VulnerabilityResponse"/>.</summary>
 /// <param name="Scanner">The scanner that produced it.</param>
-/// <param name="DatabaseUpdatedAt">Update time of the scanner's vulnerability database, when the scanner says.</param>
+/// <param name="DatabaseUpdatedAt">Update time of the scanner's vulnerability database, when the scanner reports it.</param>
 /// <param name="GeneratedAt">Time the scanner generated the report.</param>
 /// <param name="StoredAt">Time the report was stored.</param>
 /// <param name="Summary">Findings per severity.</param>

@@ -22,7 +22,7 @@ public sealed record ScanCandidate(
     public bool IsIndex => MediaTypes.IsIndex(MediaType) || Children.Count > 0;
 
     /// <summary>
-    /// Whether the config media type says the manifest is not a container image. An unknown config media type
+    /// Whether the config media type shows that the manifest is not a container image. An unknown config media type
     /// counts as an image, so a manifest seen only through events without references is still scanned.
     /// </summary>
     public bool IsKnownNonImage => ConfigMediaType is not null && !MediaTypes.IsImageConfig(ConfigMediaType);

@@ -2,13 +2,13 @@ namespace PortusFunctions.Scanning;
 
 /// <summary>A scanner and the state of its vulnerability database, read at the start of each run.</summary>
 /// <param name="Name">Scanner name, such as <c>Trivy</c>.</param>
-/// <param name="Vendor">Scanner vendor, when the scanner says.</param>
-/// <param name="Version">Scanner version, when the scanner says.</param>
+/// <param name="Vendor">Scanner vendor, when the scanner reports it.</param>
+/// <param name="Version">Scanner version, when the scanner reports it.</param>
 /// <param name="DatabaseVersion">
 /// An opaque token that changes whenever results may change: the database update time of a Harbor adapter, the
 /// index state of Clair; null when the scanner gives none.
 /// </param>
-/// <param name="DatabaseUpdatedAt">Time the vulnerability database was last updated, when the scanner says.</param>
+/// <param name="DatabaseUpdatedAt">Time the vulnerability database was last updated, when the scanner reports it.</param>
 /// <param name="ReportMediaType">Report media type to request from a Harbor adapter; null for other scanners.</param>
 public sealed record ScannerInfo(
     string Name,

@@ -61,7 +61,7 @@ public sealed class ScanOptions
     [Range(typeof(TimeSpan), "00:00:02", "1.00:00:00", ErrorMessage = "Scan__InProgressTimeout must be between 00:00:02 and 1.00:00:00.")]
     public TimeSpan InProgressTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>Age of a report after which the digest is scanned again, whatever the scanner's database says.</summary>
+    /// <summary>Age of a report after which the digest is scanned again, whatever the scanner reports about its database.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00", ErrorMessage = "Scan__MaxReportAge must be between 00:00:01 and 365.00:00:00.")]
     public TimeSpan MaxReportAge { get; set; } = TimeSpan.FromDays(1);
 

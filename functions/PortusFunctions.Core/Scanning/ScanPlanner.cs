@@ -130,9 +130,9 @@ public static class ScanPlanner
     }
 
     /// <summary>
-    /// Decides the state of an index from its platform manifests: nothing while any of them waits for a scan; else
-    /// completed with the union of their reports, unsupported when none is an image, or retries exhausted when any
-    /// image among them is.
+    /// Decides the state of an index from its platform manifests. Nothing changes while any of them waits for a scan.
+    /// Then the index is completed with the union of their reports, unsupported when none is an image, or retries
+    /// exhausted when any of them is.
     /// </summary>
     /// <param name="row">The index's status row.</param>
     /// <param name="candidate">The index as the image store shows it.</param>

@@ -16,7 +16,7 @@ namespace PortusFunctions.Scanning;
 /// (<see cref="ScanStatusRecord.PendingGeneration"/>) and the one still to delete
 /// (<see cref="ScanStatusRecord.OldGeneration"/>), so rows left by a crash are found and deleted by a later run.
 /// When the switch finds that another run took the digest back, the new generation is deleted and the other run's
-/// outcome stands.
+/// outcome is kept.
 /// </remarks>
 public sealed partial class ScanWorker
 {
@@ -268,7 +268,7 @@ public sealed partial class ScanWorker
         var stored = await _store.TryReplaceAsync(completed, cancellationToken).ConfigureAwait(false);
         if (stored is null)
         {
-            // Another run took the digest back meanwhile; its outcome stands and this report is dropped.
+            // Another run took the digest back meanwhile, so its outcome is kept and this report is dropped.
             await _store.DeleteFindingsAsync(claimed.Digest, generation, cancellationToken).ConfigureAwait(false);
             counters.Add(ScanCounters.ClaimsLost);
             LogClaimLost(claimed.Digest);

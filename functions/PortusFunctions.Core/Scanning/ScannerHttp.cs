@@ -7,7 +7,7 @@ namespace PortusFunctions.Scanning;
 
 /// <summary>The HTTP client that scanner clients share, and the helpers they have in common.</summary>
 /// <remarks>
-/// Redirects are not followed automatically, because Harbor's scanner API answers 302 while a report is not ready.
+/// Redirects are not followed automatically, because Harbor's scanner API responds with 302 while a report is not ready.
 /// Transport failures, timeouts and 408, 429, 502, 503 and 504 are retried twice; 500 is not, because it is how a
 /// Harbor adapter reports a failed scan.
 /// </remarks>

@@ -98,6 +98,13 @@ internal sealed class HarborAdapterServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Returns the shortest time between two consecutive polls of one scan request.</summary>
+    public TimeSpan ShortestPollGap() =>
+        Polls.GroupBy(poll => poll.Id)
+            .SelectMany(group => group.Zip(group.Skip(1), (earlier, later) => later.ReceivedAt - earlier.ReceivedAt))
+            .DefaultIfEmpty(TimeSpan.MaxValue)
+            .Min();
+
     /// <summary>Returns the digests of the scan requests received, in order.</summary>
     public IReadOnlyList<string> ScannedDigests() => [.. Scans.Select(scan => scan.Digest)];
 
@@ -205,7 +212,7 @@ internal sealed class HarborAdapterServer : IAsyncDisposable
     private IResult GetReport(string id, HttpContext context)
     {
         var accept = context.Request.Headers.Accept.ToString();
-        Polls.Enqueue(new ReceivedPoll(id, accept, context.Request.Headers.Authorization.ToString()));
+        Polls.Enqueue(new ReceivedPoll(id, accept, context.Request.Headers.Authorization.ToString(), DateTimeOffset.UtcNow));
         if (!accept.Contains("application/vnd.security.vulnerability.report", StringComparison.Ordinal)
             && !accept.Contains("application/vnd.scanner.adapter.vuln.report.harbor+json", StringComparison.Ordinal))
         {
@@ -295,8 +302,8 @@ internal sealed class HarborAdapterServer : IAsyncDisposable
         string? ContentType,
         string ScannerAuthorization);
 
-    /// <summary>A report poll as the adapter received it.</summary>
-    internal sealed record ReceivedPoll(string Id, string Accept, string ScannerAuthorization);
+    /// <summary>A report poll as the adapter received it, with the time it arrived.</summary>
+    internal sealed record ReceivedPoll(string Id, string Accept, string ScannerAuthorization, DateTimeOffset ReceivedAt);
 
     private sealed class ScanJobState(ReceivedScan scan)
     {

@@ -44,6 +44,7 @@ public sealed class HarborScannerTests
         Assert.Null(report.Body.Findings[2].FixedVersion);
         Assert.Equal("Unknown", report.Body.Findings[3].Severity);
         Assert.Equal(3, adapter.Polls.Count);
+        Assert.True(adapter.ShortestPollGap() >= TimeSpan.FromSeconds(0.9), $"polled again after {adapter.ShortestPollGap()}, before Refresh-After: 1");
     }
 
     [Fact]
@@ -77,14 +78,14 @@ public sealed class HarborScannerTests
     }
 
     [Theory]
-    [InlineData(PendingStyle.TrivyLike)]
-    [InlineData(PendingStyle.RetryAfter)]
-    public async Task Scan_AdapterWithoutRefreshAfter_PollsUntilReport(PendingStyle style)
+    [InlineData(PendingStyle.TrivyLike, 0.5)]
+    [InlineData(PendingStyle.RetryAfter, 0.9)]
+    public async Task Scan_AdapterWithoutRefreshAfter_PollsUntilReport(PendingStyle style, double minimumGapSeconds)
     {
         await using var adapter = await HarborAdapterServer.StartAsync();
         adapter.Style = style;
         adapter.PendingPolls = 3;
-        await using var host = await ScanFixtures.StartHostAsync(adapter.Url);
+        await using var host = await ScanFixtures.StartHostAsync(adapter.Url, new Dictionary<string, string?> { ["Scan:PollInterval"] = "00:00:00.600" });
         var digest = ScanFixtures.NewDigest("trivy");
         await ScanFixtures.PushAsync(host, "team/app", digest, "v1");
 
@@ -95,6 +96,7 @@ public sealed class HarborScannerTests
         Assert.Equal(2, status.Counts!.Total);
         Assert.Equal(4, adapter.Polls.Count);
         Assert.Single(adapter.Polls.Select(poll => poll.Id).Distinct());
+        Assert.True(adapter.ShortestPollGap() >= TimeSpan.FromSeconds(minimumGapSeconds), $"polled again after {adapter.ShortestPollGap()}");
     }
 
     [Fact]

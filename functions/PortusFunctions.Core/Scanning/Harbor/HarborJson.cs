@@ -32,7 +32,7 @@ internal sealed record HarborRegistry(string Url, string? Authorization);
 /// <summary>The artifact to scan.</summary>
 internal sealed record HarborArtifact(string Repository, string Digest, string? Tag, string? MimeType);
 
-/// <summary>Body of the 202 answer to a scan request.</summary>
+/// <summary>Body of the 202 response to a scan request.</summary>
 internal sealed record HarborScanResponse(string? Id);
 
 /// <summary>A vulnerability report, media type <c>application/vnd.security.vulnerability.report; version=1.1</c>.</summary>
@@ -51,8 +51,8 @@ internal sealed record HarborVulnerability(
 /// <summary>CVSS scores of a vulnerability.</summary>
 internal sealed record HarborCvss(double? ScoreV3, double? ScoreV2);
 
-/// <summary>Body of an error answer.</summary>
+/// <summary>Body of an error response.</summary>
 internal sealed record HarborErrorResponse(HarborError? Error);
 
-/// <summary>The error of an error answer.</summary>
+/// <summary>The error of an error response.</summary>
 internal sealed record HarborError(string? Message);

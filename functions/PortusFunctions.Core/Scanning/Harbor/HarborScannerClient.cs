@@ -12,7 +12,7 @@ namespace PortusFunctions.Scanning.Harbor;
 
 /// <summary>
 /// A scanner behind Harbor's pluggable scanner API v1.1 or v1.2, such as the Trivy adapter: submit with
-/// <c>POST /api/v1/scan</c>, then poll <c>GET /api/v1/scan/{id}/report</c> while it answers 302.
+/// <c>POST /api/v1/scan</c>, then poll <c>GET /api/v1/scan/{id}/report</c> while it responds with 302.
 /// </summary>
 /// <remarks>
 /// The wait between polls is the adapter's <c>Refresh-After</c> (seconds), else its <c>Retry-After</c>, else
@@ -247,7 +247,12 @@ public sealed partial class HarborScannerClient : IScannerClient
         }
 
         var chosen = delay ?? options.PollInterval;
-        return chosen < MinPollInterval ? MinPollInterval : chosen > options.MaxPollInterval ? options.MaxPollInterval : chosen;
+        if (chosen < MinPollInterval)
+        {
+            return MinPollInterval;
+        }
+
+        return chosen > options.MaxPollInterval ? options.MaxPollInterval : chosen;
     }
 
     private static async Task<string> ErrorMessageAsync(HttpResponseMessage response, CancellationToken cancellationToken)
@@ -266,7 +271,12 @@ public sealed partial class HarborScannerClient : IScannerClient
             // Not the error body of the spec: the raw body is shown instead.
         }
 
-        return body.Length == 0 ? $"{(int)response.StatusCode} without a body" : body.Length > 500 ? body[..500] + "..." : body;
+        if (body.Length == 0)
+        {
+            return $"{(int)response.StatusCode} without a body";
+        }
+
+        return body.Length > 500 ? body[..500] + "..." : body;
     }
 
     private ScannerInfo ToInfo(HarborMetadata metadata)
