@@ -23,6 +23,9 @@ public sealed class PortusMetrics : IDisposable
         EventsIgnored = _meter.CreateCounter<long>("portus.events.ignored", "{event}", "Registry events counted and not stored, or stored without effect.");
         EventsQuarantined = _meter.CreateCounter<long>("portus.events.quarantined", "{event}", "Registry events that could not be applied.");
         InboxLag = _meter.CreateHistogram<double>("portus.inbox.lag", "s", "Time from storing an event in the inbox to applying it.");
+        ScansCompleted = _meter.CreateCounter<long>("portus.scans.completed", "{scan}", "Scans that stored a vulnerability report.");
+        ScansFailed = _meter.CreateCounter<long>("portus.scans.failed", "{scan}", "Scans that failed, including those that exhausted their retries.");
+        ScanDuration = _meter.CreateHistogram<double>("portus.scan.duration", "s", "Time from claiming a digest to storing its outcome.");
     }
 
     /// <summary>Registry events received, by disposition.</summary>
@@ -39,6 +42,15 @@ public sealed class PortusMetrics : IDisposable
 
     /// <summary>Seconds between storing and applying an event.</summary>
     public Histogram<double> InboxLag { get; }
+
+    /// <summary>Scans that stored a report, tagged with the scanner kind.</summary>
+    public Counter<long> ScansCompleted { get; }
+
+    /// <summary>Scans that failed, tagged with the scanner kind.</summary>
+    public Counter<long> ScansFailed { get; }
+
+    /// <summary>Seconds from claim to stored outcome of one scan.</summary>
+    public Histogram<double> ScanDuration { get; }
 
     /// <inheritdoc/>
     public void Dispose() => _meter.Dispose();

@@ -9,6 +9,7 @@ using PortusFunctions.Http;
 using PortusFunctions.Images;
 using PortusFunctions.Jobs;
 using PortusFunctions.Registry;
+using PortusFunctions.Scanning;
 using PortusFunctions.Storage;
 
 namespace PortusFunctions.Hosting;
@@ -53,6 +54,8 @@ public static class PortusServiceCollectionExtensions
         services.TryAddSingleton<WebhookEndpoint>();
         services.TryAddSingleton<RepositoryEndpoints>();
         services.TryAddSingleton<HealthEndpoint>();
+
+        services.AddScanning(configuration);
         return services;
     }
 

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Http;
 using PortusFunctions.Images;
+using Microsoft.Extensions.Options;
 using PortusFunctions.Registry;
+using PortusFunctions.Scanning;
 using PortusFunctions.Storage;
 
 namespace PortusFunctions.Http;
@@ -15,12 +17,16 @@ public sealed class RepositoryEndpoints
     public const string TagsRoute = "api/repositories/tags";
 
     private readonly IImageStore _images;
+    private readonly IScanStore _scans;
+    private readonly IOptions<ScanOptions> _scanOptions;
     private readonly ApiAccess _access;
 
     /// <summary>Creates the endpoints.</summary>
-    public RepositoryEndpoints(IImageStore images, ApiAccess access)
+    public RepositoryEndpoints(IImageStore images, IScanStore scans, IOptions<ScanOptions> scanOptions, ApiAccess access)
     {
         _images = images;
+        _scans = scans;
+        _scanOptions = scanOptions;
         _access = access;
     }
 
@@ -45,7 +51,7 @@ public sealed class RepositoryEndpoints
         }
     }
 
-    /// <summary>Lists the tags of the repository named by the <c>repository</c> query parameter.</summary>
+    /// <summary>Lists the tags of the repository named by the <c>repository</c> query parameter, with their scan status.</summary>
     public async Task<IResult> TagsAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -74,8 +80,20 @@ public sealed class RepositoryEndpoints
                 return Problems.Result(StatusCodes.Status404NotFound, "Repository not found", $"Repository '{name}' holds no tags or manifests in the store.");
             }
 
-            var tags = partition.VisibleTags()
-                .Select(tag => new TagView(tag.Tag, tag.Digest!, tag.MediaType, tag.Version.Time))
+            var visible = partition.VisibleTags();
+            var scans = await _scans.GetManyAsync(visible.Select(tag => tag.Digest!), cancellationToken).ConfigureAwait(false);
+            var tags = visible
+                .Select(tag =>
+                {
+                    var scan = scans.GetValueOrDefault(tag.Digest!);
+                    return new TagView(
+                        tag.Tag,
+                        tag.Digest!,
+                        tag.MediaType,
+                        tag.Version.Time,
+                        VulnerabilityEndpoint.StatusOf(scan, _scanOptions.Value),
+                        VulnerabilityEndpoint.CountsOf(scan));
+                })
                 .ToList();
             return Results.Json(new TagListResponse(name, tags), ApiJson.Api.TagListResponse);
         }

@@ -17,4 +17,10 @@ public static class TableNames
 
     /// <summary>Leases, cursors and run rows of the scheduled jobs.</summary>
     public const string Jobs = "Jobs";
+
+    /// <summary>One row per manifest digest with its scan status and the summary of its vulnerability report.</summary>
+    public const string ScanStatus = "ScanStatus";
+
+    /// <summary>The findings of each vulnerability report, one partition per digest and report generation.</summary>
+    public const string ScanFindings = "ScanFindings";
 }

@@ -9,12 +9,14 @@ namespace PortusFunctions.FunctionApp.Http;
 public sealed class ReadApiFunctions
 {
     private readonly RepositoryEndpoints _repositories;
+    private readonly VulnerabilityEndpoint _vulnerabilities;
     private readonly HealthEndpoint _health;
 
     /// <summary>Creates the functions.</summary>
-    public ReadApiFunctions(RepositoryEndpoints repositories, HealthEndpoint health)
+    public ReadApiFunctions(RepositoryEndpoints repositories, VulnerabilityEndpoint vulnerabilities, HealthEndpoint health)
     {
         _repositories = repositories;
+        _vulnerabilities = vulnerabilities;
         _health = health;
     }
 
@@ -31,6 +33,13 @@ public sealed class ReadApiFunctions
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = RepositoryEndpoints.TagsRoute)] HttpRequest request,
         CancellationToken cancellationToken) =>
         new ResultAction(await _repositories.TagsAsync(request, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Handles <c>GET /api/vulnerabilities</c>.</summary>
+    [Function("GetVulnerabilities")]
+    public async Task<IActionResult> GetVulnerabilitiesAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = VulnerabilityEndpoint.Route)] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        new ResultAction(await _vulnerabilities.GetAsync(request, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Handles <c>GET /api/health</c>.</summary>
     [Function("Health")]

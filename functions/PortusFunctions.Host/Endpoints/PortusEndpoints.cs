@@ -18,6 +18,9 @@ public static class PortusEndpoints
             RepositoryEndpoints.TagsRoute,
             (HttpRequest request, RepositoryEndpoints endpoints, CancellationToken cancellationToken) => endpoints.TagsAsync(request, cancellationToken));
         routes.MapGet(
+            VulnerabilityEndpoint.Route,
+            (HttpRequest request, VulnerabilityEndpoint endpoint, CancellationToken cancellationToken) => endpoint.GetAsync(request, cancellationToken));
+        routes.MapGet(
             HealthEndpoint.Route,
             (HttpRequest request, HealthEndpoint endpoint, CancellationToken cancellationToken) => endpoint.CheckAsync(request, cancellationToken));
         return routes;

@@ -39,10 +39,11 @@ internal sealed class RegistryServer : IAsyncDisposable
     /// <param name="notificationUrl">Endpoint to notify of every event, or null for none.</param>
     /// <param name="secret">Secret sent as <c>Authorization: Bearer SECRET</c> with every notification.</param>
     /// <param name="timeout">Notification timeout; 1 s is the registry's default.</param>
-    public static async Task<RegistryServer> StartAsync(Uri? notificationUrl = null, string? secret = null, TimeSpan? timeout = null)
+    /// <param name="port">Port to listen on, for a host that must know the registry's URL before it starts; a free one when null.</param>
+    public static async Task<RegistryServer> StartAsync(Uri? notificationUrl = null, string? secret = null, TimeSpan? timeout = null, int? port = null)
     {
         var folder = TestTools.TemporaryFolder("registry");
-        var port = TestTools.FreePort();
+        port ??= TestTools.FreePort();
         var config = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"""
             version: 0.1
             log:
@@ -77,7 +78,7 @@ internal sealed class RegistryServer : IAsyncDisposable
         var configPath = Path.Combine(folder, "config.yml");
         await File.WriteAllTextAsync(configPath, config.ToString()).ConfigureAwait(false);
 
-        var server = new RegistryServer(port, configPath);
+        var server = new RegistryServer(port.Value, configPath);
         await server.StartAgainAsync().ConfigureAwait(false);
         return server;
     }
