@@ -4,6 +4,7 @@ using PortusFunctions.Access;
 using PortusFunctions.FunctionApp.Http;
 using PortusFunctions.Http;
 using PortusFunctions.Images;
+using PortusFunctions.Scanning;
 using PortusFunctions.Storage;
 
 namespace PortusFunctions.FunctionApp.Tests.Http;
@@ -81,7 +82,12 @@ public sealed class ReadApiFunctionsTests
         var access = new ApiAccess(Mock.Of<IOptionsMonitor<AccessOptions>>(monitor =>
             monitor.CurrentValue == new AccessOptions { ReaderKey = "reader", AdminKey = "admin" }));
         var storage = new TableStore(Options.Create(new StorageOptions { Tables = "UseDevelopmentStorage=true" }));
-        return new ReadApiFunctions(new RepositoryEndpoints(_images.Object, access), new HealthEndpoint(storage, access));
+        var scans = Mock.Of<IScanStore>(MockBehavior.Strict);
+        var scanOptions = Options.Create(new ScanOptions { Scanner = ScannerKinds.None });
+        return new ReadApiFunctions(
+            new RepositoryEndpoints(_images.Object, scans, scanOptions, access),
+            new VulnerabilityEndpoint(_images.Object, scans, scanOptions, access),
+            new HealthEndpoint(storage, access));
     }
 
     private static Microsoft.AspNetCore.Http.DefaultHttpContext NewRequest(string? authorization)
