@@ -277,6 +277,8 @@ var appSettings = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
   // DefaultAzureCredential in the worker picks the user-assigned identity from this variable.
   AZURE_CLIENT_ID: identity.outputs.clientId
+  // The host's default page would answer GET /, where the operator page is.
+  AzureWebJobsDisableHomepage: 'true'
 
   Storage__Tables: storage.outputs.tableEndpoint
   Storage__ManagedIdentityClientId: identity.outputs.clientId

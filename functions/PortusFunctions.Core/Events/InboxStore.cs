@@ -152,6 +152,26 @@ public class InboxStore
         }
     }
 
+    /// <summary>Returns the quarantine rows stored since <paramref name="since"/>, newest first.</summary>
+    public virtual async Task<IReadOnlyList<QuarantineEntry>> ReadQuarantineAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var quarantine = await _tables.GetTableAsync(TableNames.Quarantine, cancellationToken).ConfigureAwait(false);
+        var firstDay = since.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey ge {firstDay}");
+        var entries = new List<QuarantineEntry>();
+        await foreach (var row in quarantine.QueryRowsAsync(filter, ["EventId", "Reason", "ReceivedAt"], cancellationToken).ConfigureAwait(false))
+        {
+            var receivedAt = row.GetDateTimeOffset("ReceivedAt") ?? row.Timestamp ?? DateTimeOffset.MinValue;
+            if (receivedAt >= since)
+            {
+                entries.Add(new QuarantineEntry(receivedAt, row.GetString("EventId"), row.GetString("Reason") ?? ""));
+            }
+        }
+
+        entries.Sort((left, right) => right.ReceivedAt.CompareTo(left.ReceivedAt));
+        return entries;
+    }
+
     /// <summary>Deletes finished rows in partitions before <paramref name="beforePartition"/>; returns how many.</summary>
     public virtual async Task<int> DeleteFinishedAsync(string beforePartition, CancellationToken cancellationToken)
     {
@@ -232,3 +252,9 @@ public class InboxStore
 /// <param name="ReceivedAt">When the webhook stored it.</param>
 /// <param name="Attempts">Failed attempts so far.</param>
 public sealed record PendingInboxRow(string PartitionKey, string EventId, string? Raw, DateTimeOffset ReceivedAt, int Attempts);
+
+/// <summary>A quarantined event as the operator page lists it.</summary>
+/// <param name="ReceivedAt">When the webhook or the drain quarantined it.</param>
+/// <param name="EventId">Event id, or null when the event had none.</param>
+/// <param name="Reason">Why it cannot be applied.</param>
+public sealed record QuarantineEntry(DateTimeOffset ReceivedAt, string? EventId, string Reason);

@@ -8,6 +8,7 @@ using PortusFunctions.Events;
 using PortusFunctions.Http;
 using PortusFunctions.Images;
 using PortusFunctions.Jobs;
+using PortusFunctions.OperatorPage;
 using PortusFunctions.Registry;
 using PortusFunctions.Scanning;
 using PortusFunctions.Storage;
@@ -54,6 +55,8 @@ public static class PortusServiceCollectionExtensions
         services.TryAddSingleton<WebhookEndpoint>();
         services.TryAddSingleton<RepositoryEndpoints>();
         services.TryAddSingleton<HealthEndpoint>();
+        services.TryAddSingleton<OperatorOverviewService>();
+        services.TryAddSingleton<OperatorPageEndpoint>();
 
         services.AddScanning(configuration);
         return services;

@@ -15,6 +15,7 @@ namespace PortusFunctions.Http;
 [JsonSerializable(typeof(RepositoryListResponse))]
 [JsonSerializable(typeof(TagListResponse))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(OperatorPage.OverviewView))]
 [JsonSerializable(typeof(VulnerabilityResponse))]
 public sealed partial class ApiJson : JsonSerializerContext
 {

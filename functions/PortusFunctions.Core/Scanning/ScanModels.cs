@@ -170,4 +170,7 @@ public static class ScanStatuses
 
     /// <summary>Every allowed attempt failed.</summary>
     public const string RetriesExhausted = "retries_exhausted";
+
+    /// <summary>Every status, in the order a digest passes through them.</summary>
+    public static IReadOnlyList<string> All { get; } = [Pending, InProgress, Completed, Failed, Unsupported, RetriesExhausted];
 }

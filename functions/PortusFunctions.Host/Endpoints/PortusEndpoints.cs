@@ -1,4 +1,5 @@
 using PortusFunctions.Http;
+using PortusFunctions.OperatorPage;
 
 namespace PortusFunctions.Host.Endpoints;
 
@@ -23,6 +24,12 @@ public static class PortusEndpoints
         routes.MapGet(
             HealthEndpoint.Route,
             (HttpRequest request, HealthEndpoint endpoint, CancellationToken cancellationToken) => endpoint.CheckAsync(request, cancellationToken));
+        routes.MapGet(
+            "/",
+            (HttpRequest request, OperatorPageEndpoint endpoint, CancellationToken cancellationToken) => endpoint.PageAsync(request, cancellationToken));
+        routes.MapGet(
+            OperatorPageEndpoint.OverviewRoute,
+            (HttpRequest request, OperatorPageEndpoint endpoint, CancellationToken cancellationToken) => endpoint.OverviewAsync(request, cancellationToken));
         return routes;
     }
 }

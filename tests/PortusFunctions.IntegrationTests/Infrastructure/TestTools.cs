@@ -23,6 +23,12 @@ internal static class TestTools
     /// <summary>umoci, which builds OCI image layouts.</summary>
     public static string Umoci => Require("/usr/bin/umoci", "scripts/install-deps (Debian package umoci)");
 
+    /// <summary>Folder with playwright-core, installed by <c>scripts/install-deps --test</c>.</summary>
+    public static string BrowserTools =>
+        Directory.Exists(Path.Combine(RepositoryRoot, ".tools", "browser", "node_modules", "playwright-core"))
+            ? Path.Combine(RepositoryRoot, ".tools", "browser")
+            : throw new InvalidOperationException(".tools/browser/node_modules/playwright-core is missing: run scripts/install-deps --test first.");
+
     /// <summary>Returns a TCP port on 127.0.0.1 that is free at the time of the call.</summary>
     public static int FreePort()
     {
