@@ -23,6 +23,10 @@ public sealed class PortusMetrics : IDisposable
         EventsIgnored = _meter.CreateCounter<long>("portus.events.ignored", "{event}", "Registry events counted and not stored, or stored without effect.");
         EventsQuarantined = _meter.CreateCounter<long>("portus.events.quarantined", "{event}", "Registry events that could not be applied.");
         InboxLag = _meter.CreateHistogram<double>("portus.inbox.lag", "s", "Time from storing an event in the inbox to applying it.");
+        WebhookDeliveriesCreated = _meter.CreateCounter<long>("portus.webhooks.deliveries.created", "{delivery}", "Outgoing webhook deliveries created in the outbox.");
+        WebhookAttempts = _meter.CreateCounter<long>("portus.webhooks.attempts", "{attempt}", "Outgoing webhook delivery attempts, by outcome: delivered, retried, failed or disabled.");
+        WebhookAttemptDuration = _meter.CreateHistogram<double>("portus.webhooks.attempt.duration", "s", "Time an outgoing webhook attempt took, until the response headers or the failure.");
+        WebhookSubscriptionsDisabled = _meter.CreateCounter<long>("portus.webhooks.subscriptions.disabled", "{subscription}", "Webhook subscriptions disabled because the target answered 410 Gone.");
     }
 
     /// <summary>Registry events received, by disposition.</summary>
@@ -39,6 +43,18 @@ public sealed class PortusMetrics : IDisposable
 
     /// <summary>Seconds between storing and applying an event.</summary>
     public Histogram<double> InboxLag { get; }
+
+    /// <summary>Outgoing webhook deliveries created.</summary>
+    public Counter<long> WebhookDeliveriesCreated { get; }
+
+    /// <summary>Outgoing webhook attempts, tagged with <c>outcome</c>.</summary>
+    public Counter<long> WebhookAttempts { get; }
+
+    /// <summary>Seconds an outgoing webhook attempt took.</summary>
+    public Histogram<double> WebhookAttemptDuration { get; }
+
+    /// <summary>Subscriptions disabled after a 410 Gone.</summary>
+    public Counter<long> WebhookSubscriptionsDisabled { get; }
 
     /// <inheritdoc/>
     public void Dispose() => _meter.Dispose();

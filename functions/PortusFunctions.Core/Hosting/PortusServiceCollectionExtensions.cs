@@ -10,6 +10,7 @@ using PortusFunctions.Images;
 using PortusFunctions.Jobs;
 using PortusFunctions.Registry;
 using PortusFunctions.Storage;
+using PortusFunctions.Webhooks;
 
 namespace PortusFunctions.Hosting;
 
@@ -53,6 +54,8 @@ public static class PortusServiceCollectionExtensions
         services.TryAddSingleton<WebhookEndpoint>();
         services.TryAddSingleton<RepositoryEndpoints>();
         services.TryAddSingleton<HealthEndpoint>();
+
+        services.AddWebhooks(configuration);
         return services;
     }
 

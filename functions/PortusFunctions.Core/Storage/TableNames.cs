@@ -17,4 +17,10 @@ public static class TableNames
 
     /// <summary>Leases, cursors and run rows of the scheduled jobs.</summary>
     public const string Jobs = "Jobs";
+
+    /// <summary>Outgoing webhook subscriptions, one row each.</summary>
+    public const string Subscriptions = "Subscriptions";
+
+    /// <summary>Outgoing webhook deliveries, one partition per subscription in the order of the changes.</summary>
+    public const string Outbox = "Outbox";
 }

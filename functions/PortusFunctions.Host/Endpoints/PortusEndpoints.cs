@@ -1,4 +1,5 @@
 using PortusFunctions.Http;
+using PortusFunctions.Webhooks.Api;
 
 namespace PortusFunctions.Host.Endpoints;
 
@@ -20,6 +21,21 @@ public static class PortusEndpoints
         routes.MapGet(
             HealthEndpoint.Route,
             (HttpRequest request, HealthEndpoint endpoint, CancellationToken cancellationToken) => endpoint.CheckAsync(request, cancellationToken));
+        routes.MapPost(
+            SubscriptionEndpoints.CollectionRoute,
+            (HttpRequest request, SubscriptionEndpoints endpoints, CancellationToken cancellationToken) => endpoints.CreateAsync(request, cancellationToken));
+        routes.MapGet(
+            SubscriptionEndpoints.CollectionRoute,
+            (HttpRequest request, SubscriptionEndpoints endpoints, CancellationToken cancellationToken) => endpoints.ListAsync(request, cancellationToken));
+        routes.MapGet(
+            SubscriptionEndpoints.ItemRoute,
+            (HttpRequest request, string id, SubscriptionEndpoints endpoints, CancellationToken cancellationToken) => endpoints.GetAsync(request, id, cancellationToken));
+        routes.MapDelete(
+            SubscriptionEndpoints.ItemRoute,
+            (HttpRequest request, string id, SubscriptionEndpoints endpoints, CancellationToken cancellationToken) => endpoints.DeleteAsync(request, id, cancellationToken));
+        routes.MapGet(
+            SubscriptionEndpoints.DeliveriesRoute,
+            (HttpRequest request, string id, SubscriptionEndpoints endpoints, CancellationToken cancellationToken) => endpoints.ListDeliveriesAsync(request, id, cancellationToken));
         return routes;
     }
 }
