@@ -116,6 +116,6 @@ public sealed partial class OutboxWriter
     [LoggerMessage(EventId = 6101, Level = LogLevel.Debug, Message = "Delivery {DeliveryId} of {EventType} for {Subject} created for subscription {SubscriptionId} (source {Source})")]
     private partial void LogCreated(string subscriptionId, string deliveryId, string eventType, string subject, string source);
 
-    [LoggerMessage(EventId = 6102, Level = LogLevel.Debug, Message = "{Existing} deliveries already existed: the same changes were reported again")]
+    [LoggerMessage(EventId = 6102, Level = LogLevel.Information, Message = "{Existing} deliveries already existed: the same changes were reported again")]
     private partial void LogExisting(int existing);
 }
