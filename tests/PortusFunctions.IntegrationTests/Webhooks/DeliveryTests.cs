@@ -149,10 +149,11 @@ public sealed class DeliveryTests
     {
         await using var host = await WebhookHost.StartAsync();
         await using var subscriber = await SubscriberServer.StartAsync();
+        subscriber.RespondWith(500);
         var subscription = NewSubscription(subscriber.Url);
 
         // The deliveries are written, newest change first, before the subscription exists, so nothing sends them
-        // until all three are stored.
+        // until all three are stored; the first attempt fails while the later two are already pending.
         foreach (var (tag, second) in new[] { ("c", 3), ("a", 1), ("b", 2) })
         {
             var change = new TagChanged("team/app", Version(second), tag, null, Digest(tag), MediaTypes.OciManifest);
@@ -161,9 +162,9 @@ public sealed class DeliveryTests
         }
 
         await host.Service<ISubscriptionStore>().AddAsync(subscription, CancellationToken.None);
-        var received = await subscriber.WaitForAsync(3);
+        var received = await subscriber.WaitForAsync(4);
 
-        Assert.Equal(["team/app:a", "team/app:b", "team/app:c"], received.Select(request => WebhookHost.Json(request).GetProperty("subject").GetString()));
+        Assert.Equal(["team/app:a", "team/app:a", "team/app:b", "team/app:c"], received.Select(request => WebhookHost.Json(request).GetProperty("subject").GetString()));
     }
 
     [Fact]
