@@ -28,7 +28,7 @@ public sealed class SubscriptionRequestTests
     }
 
     [Fact]
-    public void Parse_MinimalRequest_DefaultsToJsonAndEveryRepository()
+    public void Parse_MinimalRequest_UsesDefaults()
     {
         var (request, errors) = Parse("""{"url":"https://hooks.example.com/x","events":["tag.deleted"]}""");
 

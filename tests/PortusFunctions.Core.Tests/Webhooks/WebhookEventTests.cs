@@ -13,7 +13,7 @@ public sealed class WebhookEventTests
     private const string NewDigest = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
 
     [Fact]
-    public void FromChange_TagMoved_IsTagPushedWithPreviousDigest()
+    public void FromChange_TagMoved_IsTagPushed()
     {
         var pushed = WebhookEvent.FromChange(new TagChanged("team/app", Version(1, "e1"), "v1", OldDigest, NewDigest, MediaTypes.OciManifest))!;
 
@@ -24,7 +24,7 @@ public sealed class WebhookEventTests
     }
 
     [Fact]
-    public void FromChange_TagGone_IsTagDeletedWithItsLastDigest()
+    public void FromChange_TagGone_IsTagDeleted()
     {
         var deleted = WebhookEvent.FromChange(new TagChanged("team/app", Version(1, "e1"), "v1", OldDigest, null, MediaTypes.OciManifest))!;
 
@@ -68,7 +68,7 @@ public sealed class WebhookEventTests
     }
 
     [Fact]
-    public void RowKey_RepositoryDelete_SortsAfterItsTagDeletes()
+    public void RowKey_RepositoryDelete_SortsAfterTags()
     {
         var version = Version(5, "delete-repo");
         var tag = OutboxStore.RowKeyFor(WebhookEvent.FromChange(new TagChanged("team/app", version, "zzz", OldDigest, null, null))!);
@@ -78,7 +78,7 @@ public sealed class WebhookEventTests
     }
 
     [Fact]
-    public void RowKey_SourceWithForbiddenCharacters_IsAValidKey()
+    public void RowKey_ForbiddenCharacters_AreEncoded()
     {
         var key = OutboxStore.RowKeyFor(WebhookEvent.FromChange(new TagChanged("r", Version(1, "a/b#c?d\\e"), "t", null, NewDigest, null))!);
 

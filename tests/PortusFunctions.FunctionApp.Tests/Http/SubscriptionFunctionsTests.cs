@@ -123,7 +123,7 @@ public sealed class SubscriptionFunctionsTests
     }
 
     [Fact]
-    public async Task ListDeliveries_Existing_ReturnsStatusAttemptsAndNextAttempt()
+    public async Task ListDeliveries_Existing_ReturnsAttemptState()
     {
         var next = new DateTimeOffset(2026, 12, 4, 10, 5, 0, TimeSpan.Zero);
         _subscriptions.Setup(store => store.GetAsync(Id, It.IsAny<CancellationToken>())).ReturnsAsync(Stored());

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace PortusFunctions.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// A webhook subscriber on a free 127.0.0.1 port: records every request it receives and answers with the status
+/// A webhook subscriber on a free 127.0.0.1 port: records every request it receives and responds with the status
 /// codes queued by <see cref="RespondWith"/>, then 200.
 /// </summary>
 internal sealed class SubscriberServer : IAsyncDisposable

@@ -15,7 +15,7 @@ public sealed class DeliveryTests
     private const string PushedDigest = "sha256:7e1ba8afda3892522e26e3329d9fbedcddc4e440c863d3a2d77a2f8605973713";
 
     [Fact]
-    public async Task Delivery_TwoFailuresThenSuccess_DeliveredOnThirdAttempt()
+    public async Task Delivery_FailsTwice_DeliveredOnThirdAttempt()
     {
         await using var host = await WebhookHost.StartAsync();
         await using var subscriber = await SubscriberServer.StartAsync();
@@ -43,7 +43,7 @@ public sealed class DeliveryTests
     }
 
     [Fact]
-    public async Task Delivery_AttemptsUsedUp_MarkedFailedAndNextOneSent()
+    public async Task Delivery_AttemptsUsedUp_FailsAndNextSent()
     {
         await using var host = await WebhookHost.StartAsync(new Dictionary<string, string?> { ["Outbox:MaxAttempts"] = "2" });
         await using var subscriber = await SubscriberServer.StartAsync();
@@ -145,7 +145,7 @@ public sealed class DeliveryTests
     }
 
     [Fact]
-    public async Task Deliveries_CreatedOutOfOrder_SentInVersionOrder()
+    public async Task Deliveries_CreatedOutOfOrder_SentInOrder()
     {
         await using var host = await WebhookHost.StartAsync();
         await using var subscriber = await SubscriberServer.StartAsync();
@@ -153,7 +153,7 @@ public sealed class DeliveryTests
         var subscription = NewSubscription(subscriber.Url);
 
         // The deliveries are written, newest change first, before the subscription exists, so nothing sends them
-        // until all three are stored; the first attempt fails while the later two are already pending.
+        // until all three are stored. The first attempt then fails while the later two are already pending.
         foreach (var (tag, second) in new[] { ("c", 3), ("a", 1), ("b", 2) })
         {
             var change = new TagChanged("team/app", Version(second), tag, null, Digest(tag), MediaTypes.OciManifest);

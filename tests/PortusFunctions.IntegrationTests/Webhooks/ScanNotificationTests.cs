@@ -51,14 +51,14 @@ public sealed class ScanNotificationTests
             References = [new ScannedReference("team/app", "v1")],
             Outcome = ScanOutcome.Failed,
             FinishedAt = DateTimeOffset.UtcNow,
-            Error = "scanner answered 500: database not ready",
+            Error = "scanner returned 500: database not ready",
         };
 
         await host.Service<IScanNotificationSink>().OnScanFinishedAsync(failed, CancellationToken.None);
         var body = WebhookHost.Json((await failures.WaitForAsync(1))[0]);
 
         Assert.Equal("scan.failed", body.GetProperty("type").GetString());
-        Assert.Equal("scanner answered 500: database not ready", body.GetProperty("data").GetProperty("error").GetString());
+        Assert.Equal("scanner returned 500: database not ready", body.GetProperty("data").GetProperty("error").GetString());
         Assert.Empty(await WebhookHost.OutboxRowsAsync(host, completionsId));
     }
 
@@ -81,7 +81,7 @@ public sealed class ScanNotificationTests
     }
 
     [Fact]
-    public async Task ScanNotification_DigestInTwoRepositories_OneEventPerMatchingRepository()
+    public async Task ScanNotification_SharedDigest_OneEventPerRepository()
     {
         await using var host = await WebhookHost.StartAsync();
         await using var subscriber = await SubscriberServer.StartAsync();

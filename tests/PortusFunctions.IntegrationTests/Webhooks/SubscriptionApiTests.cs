@@ -10,7 +10,7 @@ namespace PortusFunctions.IntegrationTests.Webhooks;
 public sealed class SubscriptionApiTests
 {
     [Fact]
-    public async Task Create_ValidSubscription_ReturnsItWithoutSecretOrHeaderValues()
+    public async Task Create_Valid_HidesSecretAndHeaderValues()
     {
         await using var host = await WebhookHost.StartAsync();
         const string body = """

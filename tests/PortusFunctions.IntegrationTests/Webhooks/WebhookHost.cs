@@ -88,7 +88,7 @@ internal static class WebhookHost
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
 
-    /// <summary>Waits until the inbox holds at least <paramref name="count"/> events and none is pending.</summary>
+    /// <summary>Waits until the inbox contains at least <paramref name="count"/> events and none is pending.</summary>
     public static Task WaitForInboxAppliedAsync(PortusHost host, int count = 1) =>
         Eventually.ReachAsync(
             () => StoredRows.ReadAsync(host, TableNames.Inbox),

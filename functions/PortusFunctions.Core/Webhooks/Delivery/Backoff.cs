@@ -30,6 +30,11 @@ public static class Backoff
     public static TimeSpan Next(int failedAttempts, TimeSpan initial, TimeSpan max, double jitter, TimeSpan? retryAfter)
     {
         var delay = Delay(failedAttempts, initial, max, jitter);
-        return retryAfter is { } requested && requested > delay ? (requested < max ? requested : max) : delay;
+        if (retryAfter is not { } requested || requested <= delay)
+        {
+            return delay;
+        }
+
+        return requested < max ? requested : max;
     }
 }

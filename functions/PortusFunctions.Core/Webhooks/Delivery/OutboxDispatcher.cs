@@ -240,7 +240,7 @@ public sealed partial class OutboxDispatcher : IOutboxDispatcher, IDisposable
 
     private async Task DisableAsync(Subscription subscription, DeliveryRecord delivery, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var reason = $"The target answered 410 Gone to delivery {delivery.DeliveryId} at {now:O}.";
+        var reason = $"The target returned 410 Gone to delivery {delivery.DeliveryId} at {now:O}.";
         await _subscriptions.DisableAsync(subscription.Id, reason, now, cancellationToken).ConfigureAwait(false);
         _metrics.WebhookSubscriptionsDisabled.Add(1);
         LogDisabled(subscription.Id, delivery.DeliveryId);
@@ -270,7 +270,7 @@ public sealed partial class OutboxDispatcher : IOutboxDispatcher, IDisposable
     [LoggerMessage(EventId = 6203, Level = LogLevel.Warning, Message = "Delivery {DeliveryId} to subscription {SubscriptionId} failed for good after {Attempts} attempts: {Reason}")]
     private partial void LogFailed(string subscriptionId, string deliveryId, int attempts, string reason);
 
-    [LoggerMessage(EventId = 6204, Level = LogLevel.Warning, Message = "Subscription {SubscriptionId} disabled: its target answered 410 Gone to delivery {DeliveryId}")]
+    [LoggerMessage(EventId = 6204, Level = LogLevel.Warning, Message = "Subscription {SubscriptionId} disabled: its target returned 410 Gone to delivery {DeliveryId}")]
     private partial void LogDisabled(string subscriptionId, string deliveryId);
 
     [LoggerMessage(EventId = 6205, Level = LogLevel.Warning, Message = "Delivery {DeliveryId} to subscription {SubscriptionId} not sent: {Reason}")]

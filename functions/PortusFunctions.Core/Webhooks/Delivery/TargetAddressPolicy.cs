@@ -106,12 +106,12 @@ public static class TargetAddressPolicy
             return null;
         }
 
-        var what = host is null
+        var rejection = host is null
             ? $"address {address} is a {Describe(range)} address and is rejected"
             : $"host '{host}' resolves to {address}, a {Describe(range)} address, which is rejected";
         return range == AddressRange.CloudMetadata
-            ? what + " (cloud metadata addresses are always rejected)"
-            : what + ": use a public address, or set Outbox__AllowPrivateTargets=true to allow private targets (development and tests only)";
+            ? rejection + " (cloud metadata addresses are always rejected)"
+            : rejection + ": use a public address, or set Outbox__AllowPrivateTargets=true to allow private targets (development and tests only)";
     }
 
     /// <summary>Returns a short description of a range for messages.</summary>

@@ -10,7 +10,7 @@ namespace PortusFunctions.Webhooks.Delivery;
 
 /// <summary>The result of one delivery attempt.</summary>
 /// <param name="StatusCode">HTTP status of the response, or null when none arrived.</param>
-/// <param name="Error">Why the attempt failed, or null when the target answered 2xx.</param>
+/// <param name="Error">Why the attempt failed, or null when the target returned 2xx.</param>
 /// <param name="RetryAfter">Delay the target asked for with <c>Retry-After</c>, or null.</param>
 /// <param name="Elapsed">Time the attempt took.</param>
 /// <param name="Blocked">Whether the request was not sent because the target's scheme or address is rejected.</param>
@@ -19,7 +19,7 @@ public sealed record SendOutcome(int? StatusCode, string? Error, TimeSpan? Retry
     /// <summary>Whether the target accepted the delivery.</summary>
     public bool IsSuccess => StatusCode is >= 200 and <= 299;
 
-    /// <summary>Whether the target answered 410 Gone, which disables the subscription.</summary>
+    /// <summary>Whether the target returned 410 Gone, which disables the subscription.</summary>
     public bool IsGone => StatusCode == 410;
 }
 
@@ -110,7 +110,11 @@ public class WebhookSender
 
         var request = new HttpRequestMessage(HttpMethod.Post, subscription.Url) { Content = content };
         request.Options.Set(WebhookRequestOption, true);
-        request.Headers.UserAgent.Add(new ProductInfoHeaderValue("PortusFunctions-Webhooks", "1.0"));
+        if (!subscription.Headers.Keys.Any(name => name.Equals("User-Agent", StringComparison.OrdinalIgnoreCase)))
+        {
+            request.Headers.UserAgent.Add(new ProductInfoHeaderValue("PortusFunctions-Webhooks", "1.0"));
+        }
+
         foreach (var (name, value) in subscription.Headers)
         {
             if (!request.Headers.TryAddWithoutValidation(name, value))

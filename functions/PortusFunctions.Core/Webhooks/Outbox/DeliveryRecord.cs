@@ -8,10 +8,10 @@ public static class DeliveryStatus
     /// <summary>Not yet accepted by the target; sent when due and when no earlier delivery of its subscription is pending.</summary>
     public const string Pending = "pending";
 
-    /// <summary>The target answered 2xx.</summary>
+    /// <summary>The target returned 2xx.</summary>
     public const string Delivered = "delivered";
 
-    /// <summary>Every attempt failed, or the target answered 410 Gone.</summary>
+    /// <summary>Every attempt failed, or the target returned 410 Gone.</summary>
     public const string Failed = "failed";
 }
 

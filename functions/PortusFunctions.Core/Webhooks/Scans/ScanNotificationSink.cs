@@ -8,7 +8,7 @@ namespace PortusFunctions.Webhooks.Scans;
 
 /// <summary>
 /// Turns scan results into events, one set per repository that points at the scanned digest: <c>scan.completed</c>
-/// and, when the report holds a vulnerability of low severity or above, <c>vulnerabilities.found</c> (each
+/// and, when the report contains a vulnerability of low severity or above, <c>vulnerabilities.found</c> (each
 /// subscription applies its own minimum severity); or <c>scan.failed</c>.
 /// </summary>
 public sealed class ScanNotificationSink : IScanNotificationSink
@@ -32,11 +32,9 @@ public sealed class ScanNotificationSink : IScanNotificationSink
         return _writer.WriteAsync(ToEvents(notification), cancellationToken);
     }
 
-    /// <summary>Returns the events of a scan result, before subscriptions filter them.</summary>
-    public static IReadOnlyList<WebhookEvent> ToEvents(ScanNotification notification)
+    /// <summary>Returns the events of a validated scan result, before subscriptions filter them.</summary>
+    private static List<WebhookEvent> ToEvents(ScanNotification notification)
     {
-        ArgumentNullException.ThrowIfNull(notification);
-
         var version = ChangeVersion.At(notification.FinishedAt, "scan:" + notification.ScanId);
         var events = new List<WebhookEvent>();
         foreach (var repository in notification.References.GroupBy(reference => reference.Repository, StringComparer.Ordinal))

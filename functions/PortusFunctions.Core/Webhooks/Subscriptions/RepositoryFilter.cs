@@ -104,7 +104,7 @@ public static class RepositoryPattern
 
             if (!component.All(IsPatternCharacter))
             {
-                return $"pattern '{pattern}' holds a character other than lowercase letters, digits, '.', '_', '-', '*' and '/'";
+                return $"pattern '{pattern}' contains a character other than lowercase letters, digits, '.', '_', '-', '*' and '/'";
             }
         }
 

@@ -18,7 +18,7 @@ public static class SubscriptionStatus
     /// <summary>Deliveries are created and sent.</summary>
     public const string Active = "active";
 
-    /// <summary>The target answered 410 Gone: nothing is created or sent any more.</summary>
+    /// <summary>The target returned 410 Gone, so nothing is created or sent any more.</summary>
     public const string Disabled = "disabled";
 }
 
@@ -49,7 +49,7 @@ public sealed record Subscription
     /// <summary>Key of the HMAC-SHA256 signature, or null to send unsigned; never returned or logged.</summary>
     public string? Secret { get; init; }
 
-    /// <summary>Free text that tells operators what the subscription is for.</summary>
+    /// <summary>Free-text description for operators.</summary>
     public string? Description { get; init; }
 
     /// <summary>A <see cref="SubscriptionStatus"/> value.</summary>

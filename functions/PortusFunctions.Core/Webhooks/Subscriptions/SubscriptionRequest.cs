@@ -155,13 +155,13 @@ public sealed class SubscriptionRequest
 
         if (!string.IsNullOrEmpty(url.UserInfo))
         {
-            errors.Add(new FieldError("url", "the URL holds a user name or password: send credentials in 'headers', such as Authorization, instead"));
+            errors.Add(new FieldError("url", "the URL contains a user name or password: send credentials in 'headers', such as Authorization, instead"));
             return;
         }
 
         if (!string.IsNullOrEmpty(url.Fragment))
         {
-            errors.Add(new FieldError("url", "the URL holds a fragment ('#...'), which is never sent: remove it"));
+            errors.Add(new FieldError("url", "the URL contains a fragment ('#...'), which is never sent: remove it"));
             return;
         }
 
@@ -179,7 +179,7 @@ public sealed class SubscriptionRequest
             }
             else if (value.GetArrayLength() > RepositoryFilter.MaxPatterns)
             {
-                errors.Add(new FieldError("repositories", $"'repositories' holds {value.GetArrayLength()} patterns; at most {RepositoryFilter.MaxPatterns} are accepted"));
+                errors.Add(new FieldError("repositories", $"'repositories' contains {value.GetArrayLength()} patterns; at most {RepositoryFilter.MaxPatterns} are accepted"));
             }
             else
             {
@@ -336,7 +336,7 @@ public sealed class SubscriptionRequest
         var text = header.Value.GetString()!;
         if (text.Length > MaxHeaderValueLength || text.Any(c => c < ' ' && c != '\t' || c == '\u007f'))
         {
-            return $"the value of header '{name}' is longer than {MaxHeaderValueLength} characters or holds control characters";
+            return $"the value of header '{name}' is longer than {MaxHeaderValueLength} characters or contains control characters";
         }
 
         return null;

@@ -35,7 +35,7 @@ public interface ISubscriptionStore
 /// </summary>
 /// <remarks>
 /// The secret and header values are stored as they are, protected by the storage account's encryption at rest and
-/// its access control; the API never returns them.
+/// its access control. The API never returns them.
 /// </remarks>
 public sealed class SubscriptionStore : ISubscriptionStore
 {
