@@ -26,6 +26,10 @@ public sealed class PortusMetrics : IDisposable
         ScansCompleted = _meter.CreateCounter<long>("portus.scans.completed", "{scan}", "Scans that stored a vulnerability report.");
         ScansFailed = _meter.CreateCounter<long>("portus.scans.failed", "{scan}", "Scans that failed, including those that exhausted their retries.");
         ScanDuration = _meter.CreateHistogram<double>("portus.scan.duration", "s", "Time from claiming a digest to storing its outcome.");
+        WebhookDeliveriesCreated = _meter.CreateCounter<long>("portus.webhooks.deliveries.created", "{delivery}", "Outgoing webhook deliveries created in the outbox.");
+        WebhookAttempts = _meter.CreateCounter<long>("portus.webhooks.attempts", "{attempt}", "Outgoing webhook delivery attempts, by outcome: delivered, retried, failed or disabled.");
+        WebhookAttemptDuration = _meter.CreateHistogram<double>("portus.webhooks.attempt.duration", "s", "Time an outgoing webhook attempt took, until the response headers or the failure.");
+        WebhookSubscriptionsDisabled = _meter.CreateCounter<long>("portus.webhooks.subscriptions.disabled", "{subscription}", "Webhook subscriptions disabled because the target answered 410 Gone.");
     }
 
     /// <summary>Registry events received, by disposition.</summary>
@@ -51,6 +55,18 @@ public sealed class PortusMetrics : IDisposable
 
     /// <summary>Seconds from claim to stored outcome of one scan.</summary>
     public Histogram<double> ScanDuration { get; }
+
+    /// <summary>Outgoing webhook deliveries created.</summary>
+    public Counter<long> WebhookDeliveriesCreated { get; }
+
+    /// <summary>Outgoing webhook attempts, tagged with <c>outcome</c>.</summary>
+    public Counter<long> WebhookAttempts { get; }
+
+    /// <summary>Seconds an outgoing webhook attempt took.</summary>
+    public Histogram<double> WebhookAttemptDuration { get; }
+
+    /// <summary>Subscriptions disabled after a 410 Gone.</summary>
+    public Counter<long> WebhookSubscriptionsDisabled { get; }
 
     /// <inheritdoc/>
     public void Dispose() => _meter.Dispose();

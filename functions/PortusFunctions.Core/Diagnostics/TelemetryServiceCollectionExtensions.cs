@@ -6,6 +6,7 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using PortusFunctions.Webhooks.Delivery;
 
 namespace PortusFunctions.Diagnostics;
 
@@ -38,7 +39,8 @@ public static class TelemetryServiceCollectionExtensions
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(ServiceName))
             .WithMetrics(metrics => metrics.AddMeter(PortusMetrics.MeterName))
-            .WithTracing(tracing => tracing.AddHttpClientInstrumentation());
+            .WithTracing(tracing => tracing.AddHttpClientInstrumentation(
+                options => options.EnrichWithHttpRequestMessage = WebhookTelemetry.RedactTarget));
         configureHost?.Invoke(telemetry);
 
         var connectionString = configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"];

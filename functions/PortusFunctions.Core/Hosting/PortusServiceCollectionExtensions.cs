@@ -12,6 +12,7 @@ using PortusFunctions.OperatorPage;
 using PortusFunctions.Registry;
 using PortusFunctions.Scanning;
 using PortusFunctions.Storage;
+using PortusFunctions.Webhooks;
 
 namespace PortusFunctions.Hosting;
 
@@ -59,6 +60,7 @@ public static class PortusServiceCollectionExtensions
         services.TryAddSingleton<OperatorPageEndpoint>();
 
         services.AddScanning(configuration);
+        services.AddWebhooks(configuration);
         return services;
     }
 

@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PortusFunctions.Events;
+using PortusFunctions.Webhooks.Api;
 
 namespace PortusFunctions.Http;
 
@@ -17,6 +18,9 @@ namespace PortusFunctions.Http;
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(OperatorPage.OverviewView))]
 [JsonSerializable(typeof(VulnerabilityResponse))]
+[JsonSerializable(typeof(SubscriptionView))]
+[JsonSerializable(typeof(SubscriptionListResponse))]
+[JsonSerializable(typeof(DeliveryListResponse))]
 public sealed partial class ApiJson : JsonSerializerContext
 {
     /// <summary>The context used for responses.</summary>

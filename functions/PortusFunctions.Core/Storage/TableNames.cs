@@ -23,4 +23,10 @@ public static class TableNames
 
     /// <summary>The findings of each vulnerability report, one partition per digest and report generation.</summary>
     public const string ScanFindings = "ScanFindings";
+
+    /// <summary>Outgoing webhook subscriptions, one row each.</summary>
+    public const string Subscriptions = "Subscriptions";
+
+    /// <summary>Outgoing webhook deliveries, one partition per subscription in the order of the changes.</summary>
+    public const string Outbox = "Outbox";
 }

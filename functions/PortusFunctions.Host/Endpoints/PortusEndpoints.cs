@@ -1,5 +1,6 @@
 using PortusFunctions.Http;
 using PortusFunctions.OperatorPage;
+using PortusFunctions.Webhooks.Api;
 
 namespace PortusFunctions.Host.Endpoints;
 
@@ -30,6 +31,21 @@ public static class PortusEndpoints
         routes.MapGet(
             OperatorPageEndpoint.OverviewRoute,
             (HttpRequest request, OperatorPageEndpoint endpoint, CancellationToken cancellationToken) => endpoint.OverviewAsync(request, cancellationToken));
+        routes.MapPost(
+            SubscriptionEndpoints.CollectionRoute,
+            (HttpRequest request, SubscriptionEndpoints endpoints, CancellationToken cancellationToken) => endpoints.CreateAsync(request, cancellationToken));
+        routes.MapGet(
+            SubscriptionEndpoints.CollectionRoute,
+            (HttpRequest request, SubscriptionEndpoints endpoints, CancellationToken cancellationToken) => endpoints.ListAsync(request, cancellationToken));
+        routes.MapGet(
+            SubscriptionEndpoints.ItemRoute,
+            (HttpRequest request, string id, SubscriptionEndpoints endpoints, CancellationToken cancellationToken) => endpoints.GetAsync(request, id, cancellationToken));
+        routes.MapDelete(
+            SubscriptionEndpoints.ItemRoute,
+            (HttpRequest request, string id, SubscriptionEndpoints endpoints, CancellationToken cancellationToken) => endpoints.DeleteAsync(request, id, cancellationToken));
+        routes.MapGet(
+            SubscriptionEndpoints.DeliveriesRoute,
+            (HttpRequest request, string id, SubscriptionEndpoints endpoints, CancellationToken cancellationToken) => endpoints.ListDeliveriesAsync(request, id, cancellationToken));
         return routes;
     }
 }

@@ -1,0 +1,179 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using PortusFunctions.Storage;
+
+namespace PortusFunctions.Webhooks.Subscriptions;
+
+/// <summary>The stored subscriptions.</summary>
+public interface ISubscriptionStore
+{
+    /// <summary>Stores a new subscription.</summary>
+    /// <exception cref="StorageUnavailableException">Storage cannot be reached.</exception>
+    Task AddAsync(Subscription subscription, CancellationToken cancellationToken);
+
+    /// <summary>Returns a subscription, or null when none has that id.</summary>
+    /// <exception cref="StorageUnavailableException">Storage cannot be reached.</exception>
+    Task<Subscription?> GetAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Returns every subscription, active or disabled, in order of their ids.</summary>
+    /// <exception cref="StorageUnavailableException">Storage cannot be reached.</exception>
+    Task<IReadOnlyList<Subscription>> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>Deletes a subscription; returns false when none has that id.</summary>
+    /// <exception cref="StorageUnavailableException">Storage cannot be reached.</exception>
+    Task<bool> DeleteAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Marks a subscription disabled with a reason; returns false when none has that id.</summary>
+    /// <exception cref="StorageUnavailableException">Storage cannot be reached.</exception>
+    Task<bool> DisableAsync(string id, string reason, DateTimeOffset at, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// <see cref="ISubscriptionStore"/> on the <c>Subscriptions</c> table: partition key <c>subscription</c>, row key =
+/// subscription id, so listing is one partition query.
+/// </summary>
+/// <remarks>
+/// The secret and header values are stored as they are, protected by the storage account's encryption at rest and
+/// its access control. The API never returns them.
+/// </remarks>
+public sealed class SubscriptionStore : ISubscriptionStore
+{
+    /// <summary>Partition key of every subscription row.</summary>
+    public const string PartitionKey = "subscription";
+
+    private readonly TableStore _tables;
+
+    /// <summary>Creates the store.</summary>
+    public SubscriptionStore(TableStore tables)
+    {
+        _tables = tables;
+    }
+
+    /// <inheritdoc/>
+    public async Task AddAsync(Subscription subscription, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+
+        var table = await _tables.GetTableAsync(TableNames.Subscriptions, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await table.AddEntityAsync(ToEntity(subscription), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException exception) when (StorageFailure.IsTransient(exception))
+        {
+            throw StorageFailure.Wrap(exception, $"add subscription {subscription.Id}");
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<Subscription?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        var table = await _tables.GetTableAsync(TableNames.Subscriptions, cancellationToken).ConfigureAwait(false);
+        var row = await table.FindAsync(PartitionKey, id, cancellationToken).ConfigureAwait(false);
+        return row is null ? null : FromEntity(row);
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<Subscription>> ListAsync(CancellationToken cancellationToken)
+    {
+        var table = await _tables.GetTableAsync(TableNames.Subscriptions, cancellationToken).ConfigureAwait(false);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey}");
+        var subscriptions = new List<Subscription>();
+        await foreach (var row in table.QueryRowsAsync(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            subscriptions.Add(FromEntity(row));
+        }
+
+        return subscriptions;
+    }
+
+    /// <inheritdoc/>
+    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        var table = await _tables.GetTableAsync(TableNames.Subscriptions, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var response = await table.DeleteEntityAsync(PartitionKey, id, ETag.All, cancellationToken).ConfigureAwait(false);
+            return response.Status != 404;
+        }
+        catch (RequestFailedException exception) when (StorageFailure.IsNotFound(exception) && !StorageFailure.IsTableNotFound(exception))
+        {
+            return false;
+        }
+        catch (RequestFailedException exception) when (StorageFailure.IsTransient(exception))
+        {
+            throw StorageFailure.Wrap(exception, $"delete subscription {id}");
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<bool> DisableAsync(string id, string reason, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var table = await _tables.GetTableAsync(TableNames.Subscriptions, cancellationToken).ConfigureAwait(false);
+        var change = new TableEntity(PartitionKey, id)
+        {
+            ["Status"] = SubscriptionStatus.Disabled,
+            ["DisabledAt"] = at,
+            ["DisabledReason"] = reason,
+        };
+        try
+        {
+            // A merge guarded by "any ETag" changes only these columns and fails with 404 when the row is gone.
+            await table.UpdateEntityAsync(change, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException exception) when (StorageFailure.IsNotFound(exception) && !StorageFailure.IsTableNotFound(exception))
+        {
+            return false;
+        }
+        catch (RequestFailedException exception) when (StorageFailure.IsTransient(exception))
+        {
+            throw StorageFailure.Wrap(exception, $"disable subscription {id}");
+        }
+    }
+
+    private static TableEntity ToEntity(Subscription subscription) => new(PartitionKey, subscription.Id)
+    {
+        ["Url"] = subscription.Url.AbsoluteUri,
+        ["Repositories"] = JsonSerializer.Serialize(subscription.Filter.Patterns, SubscriptionJson.Default.IReadOnlyListString),
+        ["Namespace"] = subscription.Filter.Namespace,
+        ["Events"] = string.Join(',', subscription.Events),
+        ["MinimumSeverity"] = subscription.MinimumSeverity is { } minimum ? MinimumSeverities.Format(minimum) : null,
+        ["Format"] = subscription.Format == PayloadFormat.CloudEvents ? "cloudevents" : "json",
+        ["Headers"] = JsonSerializer.Serialize(subscription.Headers, SubscriptionJson.Default.IReadOnlyDictionaryStringString),
+        ["Secret"] = subscription.Secret,
+        ["Description"] = subscription.Description,
+        ["Status"] = subscription.Status,
+        ["CreatedAt"] = subscription.CreatedAt,
+        ["DisabledAt"] = subscription.DisabledAt,
+        ["DisabledReason"] = subscription.DisabledReason,
+    };
+
+    private static Subscription FromEntity(TableEntity row)
+    {
+        var patterns = row.GetString("Repositories") is { Length: > 0 } json
+            ? JsonSerializer.Deserialize(json, SubscriptionJson.Default.IReadOnlyListString) ?? []
+            : [];
+        var headers = row.GetString("Headers") is { Length: > 0 } headerJson
+            ? JsonSerializer.Deserialize(headerJson, SubscriptionJson.Default.IReadOnlyDictionaryStringString) ?? new Dictionary<string, string>()
+            : new Dictionary<string, string>();
+        VulnerabilitySeverity? minimum = MinimumSeverities.TryParse(row.GetString("MinimumSeverity"), out var parsed) ? parsed : null;
+        return new Subscription
+        {
+            Id = row.RowKey,
+            Url = new Uri(row.GetString("Url") ?? throw new InvalidDataException($"Subscription row {row.RowKey} has no Url.")),
+            Filter = new RepositoryFilter(patterns, row.GetString("Namespace")),
+            Events = (row.GetString("Events") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries),
+            MinimumSeverity = minimum,
+            Format = row.GetString("Format") == "cloudevents" ? PayloadFormat.CloudEvents : PayloadFormat.Json,
+            Headers = headers,
+            Secret = row.GetString("Secret"),
+            Description = row.GetString("Description"),
+            Status = row.GetString("Status") ?? SubscriptionStatus.Active,
+            CreatedAt = row.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue,
+            DisabledAt = row.GetDateTimeOffset("DisabledAt"),
+            DisabledReason = row.GetString("DisabledReason"),
+        };
+    }
+}
