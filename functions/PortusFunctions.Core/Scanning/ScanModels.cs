@@ -135,6 +135,15 @@ public sealed record SeverityCounts(int Critical, int High, int Medium, int Low,
     /// <summary>Total number of findings.</summary>
     public int Total => Critical + High + Medium + Low + Negligible + Unknown;
 
+    /// <summary>Number of findings at <paramref name="minimum"/> or above.</summary>
+    public int AtOrAbove(VulnerabilitySeverity minimum) =>
+        (minimum <= VulnerabilitySeverity.Critical ? Critical : 0)
+        + (minimum <= VulnerabilitySeverity.High ? High : 0)
+        + (minimum <= VulnerabilitySeverity.Medium ? Medium : 0)
+        + (minimum <= VulnerabilitySeverity.Low ? Low : 0)
+        + (minimum <= VulnerabilitySeverity.Negligible ? Negligible : 0)
+        + (minimum <= VulnerabilitySeverity.Unknown ? Unknown : 0);
+
     /// <summary>Counts the findings of <paramref name="findings"/> per severity.</summary>
     public static SeverityCounts Of(IEnumerable<Finding> findings)
     {

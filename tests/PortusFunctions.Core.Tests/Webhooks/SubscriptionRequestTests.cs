@@ -1,3 +1,4 @@
+using PortusFunctions.Scanning;
 using System.Text;
 using PortusFunctions.Webhooks;
 using PortusFunctions.Webhooks.Subscriptions;

@@ -1,3 +1,4 @@
+using PortusFunctions.Scanning;
 using PortusFunctions.IntegrationTests.Infrastructure;
 using PortusFunctions.Webhooks;
 using PortusFunctions.Webhooks.Delivery;
@@ -68,7 +69,7 @@ public sealed class ScanNotificationTests
         await using var host = await WebhookHost.StartAsync();
         await using var subscriber = await SubscriberServer.StartAsync();
         var id = await WebhookHost.SubscribeAsync(host, new { url = subscriber.Url, events = new[] { "scan.completed" } });
-        var notification = Completed("scan-twice", SeverityCounts.None);
+        var notification = Completed("scan-twice", SeverityCounts.Zero);
         var sink = host.Service<IScanNotificationSink>();
 
         await sink.OnScanFinishedAsync(notification, CancellationToken.None);
@@ -86,7 +87,7 @@ public sealed class ScanNotificationTests
         await using var host = await WebhookHost.StartAsync();
         await using var subscriber = await SubscriberServer.StartAsync();
         var id = await WebhookHost.SubscribeAsync(host, new { url = subscriber.Url, repositories = new[] { "team/**" }, events = new[] { "scan.completed" } });
-        var notification = Completed("scan-shared", SeverityCounts.None) with
+        var notification = Completed("scan-shared", SeverityCounts.Zero) with
         {
             References = [new ScannedReference("team/app", "v1"), new ScannedReference("team/api", null), new ScannedReference("other/app", "v1")],
         };

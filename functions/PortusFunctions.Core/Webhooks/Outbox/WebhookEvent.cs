@@ -1,3 +1,4 @@
+using PortusFunctions.Scanning;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using PortusFunctions.Images;
 using PortusFunctions.Registry;
+using PortusFunctions.Scanning;
 using PortusFunctions.Webhooks.Outbox;
 
 namespace PortusFunctions.Webhooks.Scans;

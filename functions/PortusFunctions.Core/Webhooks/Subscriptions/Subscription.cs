@@ -1,3 +1,4 @@
+using PortusFunctions.Scanning;
 using PortusFunctions.Webhooks.Outbox;
 
 namespace PortusFunctions.Webhooks.Subscriptions;

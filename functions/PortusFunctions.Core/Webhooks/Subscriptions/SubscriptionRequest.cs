@@ -1,3 +1,4 @@
+using PortusFunctions.Scanning;
 using System.Text.Json;
 using PortusFunctions.Registry;
 

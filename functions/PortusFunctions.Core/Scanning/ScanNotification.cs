@@ -1,4 +1,4 @@
-namespace PortusFunctions.Webhooks.Scans;
+namespace PortusFunctions.Scanning;
 
 /// <summary>How a scan of a digest ended.</summary>
 public enum ScanOutcome
