@@ -18,6 +18,12 @@ public sealed record ScanCandidate(
     string? ConfigMediaType,
     IReadOnlyList<ManifestChild> Children)
 {
+    /// <summary>
+    /// Every repository, with a tag or null for an untagged manifest, where the digest is visible; a platform
+    /// manifest of an index is listed untagged in the index's repositories.
+    /// </summary>
+    public List<ScannedReference> References { get; } = [];
+
     /// <summary>Whether the manifest is an index or a manifest list, which is scanned through its children.</summary>
     public bool IsIndex => MediaTypes.IsIndex(MediaType) || Children.Count > 0;
 

@@ -40,6 +40,7 @@ public sealed partial class ScanJob : IScanJob
     private readonly IImageStore _images;
     private readonly JobLeases _leases;
     private readonly JobRunStore _runs;
+    private readonly IReadOnlyList<IScanNotificationSink> _sinks;
     private readonly IOptions<ScanOptions> _options;
     private readonly TimeProvider _clock;
     private readonly ILogger<ScanJob> _logger;
@@ -53,10 +54,12 @@ public sealed partial class ScanJob : IScanJob
         IImageStore images,
         JobLeases leases,
         JobRunStore runs,
+        IEnumerable<IScanNotificationSink> sinks,
         IOptions<ScanOptions> options,
         TimeProvider clock,
         ILogger<ScanJob> logger)
     {
+        _sinks = [.. sinks];
         _client = client;
         _worker = worker;
         _store = store;
@@ -168,6 +171,7 @@ public sealed partial class ScanJob : IScanJob
 
         await ScanManifestsAsync(candidates, rows, scanner, owner, deadline, progress, cancellationToken).ConfigureAwait(false);
         await ComposeIndexesAsync(candidates, rows, deadline, progress, cancellationToken).ConfigureAwait(false);
+        await AnnounceOutcomesAsync(candidates, counters, cancellationToken).ConfigureAwait(false);
 
         var deferred = counters.Get(ScanCounters.Deferred);
         run.Status = deferred > 0 ? JobRunStatus.Paused : JobRunStatus.Completed;
@@ -195,18 +199,25 @@ public sealed partial class ScanJob : IScanJob
             var tags = partition.VisibleTags()
                 .GroupBy(tag => tag.Digest!, StringComparer.Ordinal)
                 .ToDictionary(group => group.Key, group => group.First().Tag, StringComparer.Ordinal);
+            var tagsByDigest = partition.VisibleTags().ToLookup(tag => tag.Digest!, tag => tag.Tag, StringComparer.Ordinal);
             foreach (var manifest in partition.VisibleManifests())
             {
-                if (!candidates.ContainsKey(manifest.Digest))
+                if (!candidates.TryGetValue(manifest.Digest, out var candidate))
                 {
-                    candidates[manifest.Digest] = new ScanCandidate(
+                    candidate = new ScanCandidate(
                         manifest.Digest,
                         listing.Name,
                         tags.GetValueOrDefault(manifest.Digest),
                         manifest.MediaType,
                         manifest.Details.ConfigMediaType,
                         manifest.Details.Children);
+                    candidates[manifest.Digest] = candidate;
                 }
+
+                var tagged = tagsByDigest[manifest.Digest].ToList();
+                candidate.References.AddRange(tagged.Count == 0
+                    ? [new ScannedReference(listing.Name, null)]
+                    : tagged.Select(tag => new ScannedReference(listing.Name, tag)));
             }
         }
 
@@ -214,11 +225,83 @@ public sealed partial class ScanJob : IScanJob
         {
             foreach (var child in index.Children)
             {
-                candidates.TryAdd(child.Digest, new ScanCandidate(child.Digest, index.Repository, null, child.MediaType, null, []));
+                if (!candidates.TryGetValue(child.Digest, out var candidate))
+                {
+                    candidate = new ScanCandidate(child.Digest, index.Repository, null, child.MediaType, null, []);
+                    candidates[child.Digest] = candidate;
+                }
+
+                candidate.References.AddRange(index.References.Select(reference => reference.Repository).Distinct(StringComparer.Ordinal)
+                    .Where(repository => !candidate.References.Any(known => known.Repository == repository))
+                    .Select(repository => new ScannedReference(repository, null)));
             }
         }
 
         return candidates;
+    }
+
+    /// <summary>
+    /// Announces every stored outcome not announced yet to the notification sinks, then clears its flag with the
+    /// row's ETag. An outcome whose announcement failed, or whose process stopped before clearing the flag, is
+    /// announced again on the next run; the sinks are idempotent by the scan id.
+    /// </summary>
+    private async Task AnnounceOutcomesAsync(Dictionary<string, ScanCandidate> candidates, ScanCounters counters, CancellationToken cancellationToken)
+    {
+        if (_sinks.Count == 0)
+        {
+            return;
+        }
+
+        var rows = await _store.ListAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var row in rows.Where(row => row.NotificationPending))
+        {
+            if (candidates.TryGetValue(row.Digest, out var candidate) && candidate.References.Count > 0 && ToNotification(row, candidate) is { } notification)
+            {
+                try
+                {
+                    foreach (var sink in _sinks)
+                    {
+                        await sink.OnScanFinishedAsync(notification, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    LogAnnounceFailed(exception, row.Digest);
+                    continue;
+                }
+
+                counters.Add(ScanCounters.Announced);
+            }
+
+            // A digest that is no longer visible anywhere has nobody to tell; its flag is cleared too.
+            var announced = row.Copy();
+            announced.NotificationPending = false;
+            await _store.TryReplaceAsync(announced, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static ScanNotification? ToNotification(ScanStatusRecord row, ScanCandidate candidate)
+    {
+        var finishedAt = row.CompletedAt ?? row.LastAttemptAt;
+        if (finishedAt is null)
+        {
+            return null;
+        }
+
+        var completed = row.Status == ScanStatuses.Completed && row.Generation is not null;
+        return new ScanNotification
+        {
+            ScanId = completed
+                ? $"{row.Digest}|{row.Generation}"
+                : $"{row.Digest}|failed|{row.Attempts}|{finishedAt.Value.UtcTicks}",
+            Digest = row.Digest,
+            References = candidate.References,
+            Outcome = completed ? ScanOutcome.Completed : ScanOutcome.Failed,
+            FinishedAt = finishedAt.Value,
+            Vulnerabilities = completed ? row.Counts ?? SeverityCounts.Zero : null,
+            Error = completed ? null : row.Error ?? "The scan failed.",
+            Scanner = row.ScannerName is null ? null : $"{row.ScannerName} {row.ScannerVersion}".Trim(),
+        };
     }
 
     /// <summary>Reads every status row and creates a pending one for each candidate that has none.</summary>
@@ -397,6 +480,9 @@ public sealed partial class ScanJob : IScanJob
 
     [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Created {Count} missing scan status rows for visible manifests")]
     private partial void LogReconciled(long count);
+
+    [LoggerMessage(EventId = 4040, Level = LogLevel.Error, Message = "Announcing the scan outcome of {Digest} failed; the next run announces it again")]
+    private partial void LogAnnounceFailed(Exception exception, string digest);
 
     [LoggerMessage(EventId = 4006, Level = LogLevel.Error, Message = "Scan run stopped: storage is unavailable")]
     private partial void LogStorageUnavailable(Exception exception);

@@ -62,6 +62,7 @@ internal static class ScanRows
             ["CompletedAt"] = record.CompletedAt,
             ["ChildrenKey"] = Truncate(record.ChildrenKey, 30_000),
             ["CreatedAt"] = record.CreatedAt,
+            ["NotificationPending"] = record.NotificationPending,
         };
 
         if (record.Counts is { } counts)
@@ -112,6 +113,7 @@ internal static class ScanRows
             : null,
         ChildrenKey = entity.GetString("ChildrenKey"),
         CreatedAt = entity.GetDateTimeOffset("CreatedAt"),
+        NotificationPending = entity.GetBoolean("NotificationPending") ?? false,
         ETag = entity.ETag,
     };
 

@@ -85,6 +85,12 @@ public sealed class ScanStatusRecord
     /// <summary>When the row was created.</summary>
     public DateTimeOffset? CreatedAt { get; set; }
 
+    /// <summary>
+    /// Whether the latest outcome (completed, failed or retries exhausted) still has to be announced to the
+    /// <see cref="IScanNotificationSink"/>s; cleared once they accepted it.
+    /// </summary>
+    public bool NotificationPending { get; set; }
+
     /// <summary>ETag of the stored row, or null when it is not stored yet.</summary>
     public ETag? ETag { get; set; }
 

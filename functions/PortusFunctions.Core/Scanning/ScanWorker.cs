@@ -160,6 +160,7 @@ public sealed partial class ScanWorker
             marked.Status = decision.Status!;
             marked.Error = decision.Reason;
             marked.ChildrenKey = decision.ChildrenKey;
+            marked.NotificationPending = decision.Status == ScanStatuses.RetriesExhausted;
             var counter = decision.Status == ScanStatuses.Unsupported ? ScanCounters.Unsupported : ScanCounters.RetriesExhausted;
             await StoreOutcomeAsync(marked, counter, counters, cancellationToken).ConfigureAwait(false);
             LogMarked(row.Digest, marked.Status, decision.Reason);
@@ -264,6 +265,7 @@ public sealed partial class ScanWorker
         completed.GeneratedAt = report.GeneratedAt;
         completed.CompletedAt = _clock.GetUtcNow();
         completed.Counts = SeverityCounts.Of(findings);
+        completed.NotificationPending = true;
 
         var stored = await _store.TryReplaceAsync(completed, cancellationToken).ConfigureAwait(false);
         if (stored is null)
@@ -300,6 +302,7 @@ public sealed partial class ScanWorker
         failed.Status = exhausted ? ScanStatuses.RetriesExhausted : ScanStatuses.Failed;
         failed.Error = error;
         failed.NextAttemptAt = exhausted ? null : _clock.GetUtcNow() + options.BackoffAfter(claimed.Attempts);
+        failed.NotificationPending = true;
         await StoreOutcomeAsync(failed, exhausted ? ScanCounters.RetriesExhausted : ScanCounters.Failed, counters, cancellationToken)
             .ConfigureAwait(false);
         LogFailed(claimed.Digest, claimed.Attempts, options.MaxAttempts, error);
@@ -363,6 +366,9 @@ public sealed class ScanCounters
 
     /// <summary>Index reports composed from their platform manifests.</summary>
     public const string IndexesCompleted = "IndexesCompleted";
+
+    /// <summary>Outcomes announced to the notification sinks.</summary>
+    public const string Announced = "Announced";
 
     /// <summary>Scans that failed and will be retried.</summary>
     public const string Failed = "Failed";
