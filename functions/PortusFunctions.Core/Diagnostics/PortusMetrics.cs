@@ -23,6 +23,9 @@ public sealed class PortusMetrics : IDisposable
         EventsIgnored = _meter.CreateCounter<long>("portus.events.ignored", "{event}", "Registry events counted and not stored, or stored without effect.");
         EventsQuarantined = _meter.CreateCounter<long>("portus.events.quarantined", "{event}", "Registry events that could not be applied.");
         InboxLag = _meter.CreateHistogram<double>("portus.inbox.lag", "s", "Time from storing an event in the inbox to applying it.");
+        SyncRuns = _meter.CreateCounter<long>("portus.sync.runs", "{run}", "Catalog sync runs, by final status.");
+        SyncTagsRead = _meter.CreateCounter<long>("portus.sync.tags.read", "{tag}", "Tags listed by the registry during catalog sync runs.");
+        SyncChanges = _meter.CreateCounter<long>("portus.sync.changes", "{change}", "Tags, manifests and repositories the catalog sync added, updated or deleted.");
     }
 
     /// <summary>Registry events received, by disposition.</summary>
@@ -39,6 +42,15 @@ public sealed class PortusMetrics : IDisposable
 
     /// <summary>Seconds between storing and applying an event.</summary>
     public Histogram<double> InboxLag { get; }
+
+    /// <summary>Catalog sync runs, tagged with <c>status</c>.</summary>
+    public Counter<long> SyncRuns { get; }
+
+    /// <summary>Tags the catalog sync listed.</summary>
+    public Counter<long> SyncTagsRead { get; }
+
+    /// <summary>Changes the catalog sync applied, tagged with <c>change</c>: added, updated or deleted.</summary>
+    public Counter<long> SyncChanges { get; }
 
     /// <inheritdoc/>
     public void Dispose() => _meter.Dispose();

@@ -10,6 +10,7 @@ using PortusFunctions.Images;
 using PortusFunctions.Jobs;
 using PortusFunctions.Registry;
 using PortusFunctions.Storage;
+using PortusFunctions.Sync;
 
 namespace PortusFunctions.Hosting;
 
@@ -52,6 +53,8 @@ public static class PortusServiceCollectionExtensions
         services.TryAddSingleton<WebhookEndpoint>();
         services.TryAddSingleton<RepositoryEndpoints>();
         services.TryAddSingleton<HealthEndpoint>();
+
+        services.AddSync(configuration);
         return services;
     }
 

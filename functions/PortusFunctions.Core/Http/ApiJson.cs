@@ -15,6 +15,8 @@ namespace PortusFunctions.Http;
 [JsonSerializable(typeof(RepositoryListResponse))]
 [JsonSerializable(typeof(TagListResponse))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(SyncRunResponse))]
+[JsonSerializable(typeof(SyncStatusResponse))]
 public sealed partial class ApiJson : JsonSerializerContext
 {
     /// <summary>The context used for responses.</summary>

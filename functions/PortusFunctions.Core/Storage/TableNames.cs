@@ -17,4 +17,10 @@ public static class TableNames
 
     /// <summary>Leases, cursors and run rows of the scheduled jobs.</summary>
     public const string Jobs = "Jobs";
+
+    /// <summary>
+    /// Work a catalog sync pass keeps until the catalog was read to its end: deletes it proved, and repositories to
+    /// read again; one partition per pass.
+    /// </summary>
+    public const string SyncPending = "SyncPending";
 }

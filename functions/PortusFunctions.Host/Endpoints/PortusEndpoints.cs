@@ -20,6 +20,12 @@ public static class PortusEndpoints
         routes.MapGet(
             HealthEndpoint.Route,
             (HttpRequest request, HealthEndpoint endpoint, CancellationToken cancellationToken) => endpoint.CheckAsync(request, cancellationToken));
+        routes.MapPost(
+            SyncEndpoints.RunRoute,
+            (HttpRequest request, SyncEndpoints endpoints, CancellationToken cancellationToken) => endpoints.RunAsync(request, cancellationToken));
+        routes.MapGet(
+            SyncEndpoints.StatusRoute,
+            (HttpRequest request, SyncEndpoints endpoints, CancellationToken cancellationToken) => endpoints.StatusAsync(request, cancellationToken));
         return routes;
     }
 }
