@@ -555,9 +555,13 @@ internal sealed record SyncRunServices(
     SemaphoreSlim Gate,
     TimeProvider Clock);
 
-/// <summary>Ids of runs and passes: the UTC start time, sortable, and a random suffix.</summary>
+/// <summary>Ids of runs and passes: the UTC start time to 100 ns, and a random suffix.</summary>
+/// <remarks>
+/// The registry's <c>Date</c> header counts whole seconds, so two runs in one second write with equal times; the
+/// source id <c>sync:RUN</c> then breaks the tie, and because it starts with the start time, the later run wins.
+/// </remarks>
 internal static class SyncIds
 {
     public static string New(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8];
+        time.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'.'fffffff'Z'", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8];
 }

@@ -11,12 +11,14 @@ namespace PortusFunctions.IntegrationTests.Infrastructure;
 internal sealed class RegistryServer : IAsyncDisposable
 {
     private readonly string _configPath;
+    private readonly string _storage;
     private ExternalProcess? _process;
 
-    private RegistryServer(int port, string configPath)
+    private RegistryServer(int port, string configPath, string storage)
     {
         Port = port;
         _configPath = configPath;
+        _storage = storage;
         Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
     }
 
@@ -39,7 +41,8 @@ internal sealed class RegistryServer : IAsyncDisposable
     /// <param name="notificationUrl">Endpoint to notify of every event, or null for none.</param>
     /// <param name="secret">Secret sent as <c>Authorization: Bearer SECRET</c> with every notification.</param>
     /// <param name="timeout">Notification timeout; 1 s is the registry's default.</param>
-    public static async Task<RegistryServer> StartAsync(Uri? notificationUrl = null, string? secret = null, TimeSpan? timeout = null)
+    /// <param name="auth">The <c>auth:</c> section of the configuration, indented below it, or null for anonymous access.</param>
+    public static async Task<RegistryServer> StartAsync(Uri? notificationUrl = null, string? secret = null, TimeSpan? timeout = null, string? auth = null)
     {
         var folder = TestTools.TemporaryFolder("registry");
         var port = TestTools.FreePort();
@@ -74,10 +77,16 @@ internal sealed class RegistryServer : IAsyncDisposable
             config.AppendLine();
         }
 
+        if (auth is not null)
+        {
+            config.AppendLine("auth:");
+            config.AppendLine(auth);
+        }
+
         var configPath = Path.Combine(folder, "config.yml");
         await File.WriteAllTextAsync(configPath, config.ToString()).ConfigureAwait(false);
 
-        var server = new RegistryServer(port, configPath);
+        var server = new RegistryServer(port, configPath, Path.Combine(folder, "data"));
         await server.StartAgainAsync().ConfigureAwait(false);
         return server;
     }
@@ -148,6 +157,13 @@ internal sealed class RegistryServer : IAsyncDisposable
         response.EnsureSuccessStatusCode();
         return response.Headers.GetValues("Docker-Content-Digest").First();
     }
+
+    /// <summary>
+    /// Removes a repository from the registry's storage, as an operator or a registry that deletes repositories
+    /// does; Debian's registry 2.8.2 has no API for it and keeps listing a repository whose manifests are deleted.
+    /// </summary>
+    public void RemoveRepository(string repository) =>
+        Directory.Delete(Path.Combine(_storage, "docker", "registry", "v2", "repositories", repository), recursive: true);
 
     /// <summary>Deletes a manifest by digest, which removes every tag at it.</summary>
     public async Task DeleteManifestAsync(string repository, string digest)

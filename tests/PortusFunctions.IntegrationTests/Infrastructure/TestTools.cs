@@ -23,6 +23,9 @@ internal static class TestTools
     /// <summary>umoci, which builds OCI image layouts.</summary>
     public static string Umoci => Require("/usr/bin/umoci", "scripts/install-deps (Debian package umoci)");
 
+    /// <summary>htpasswd, which writes the bcrypt password file of the registry's basic authentication.</summary>
+    public static string Htpasswd => Require("/usr/bin/htpasswd", "scripts/install-deps (Debian package apache2-utils)");
+
     /// <summary>Returns a TCP port on 127.0.0.1 that is free at the time of the call.</summary>
     public static int FreePort()
     {
