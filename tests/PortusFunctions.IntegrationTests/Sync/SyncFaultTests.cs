@@ -9,11 +9,13 @@ namespace PortusFunctions.IntegrationTests.Sync;
 /// </summary>
 public sealed class SyncFaultTests
 {
+    // The guard is off, so that what keeps a fault from deleting is the read itself, not the guard.
     private static readonly Dictionary<string, string?> FastFailures = new()
     {
         ["Registry:PageSize"] = "2",
         ["Registry:MaxRetries"] = "1",
         ["Registry:RequestTimeout"] = "00:00:01",
+        ["Sync:DeleteGuardRatio"] = "1",
     };
 
     /// <summary>Each fault, the status of the faulty run's answer, and a phrase of its body that shows the fault was seen.</summary>
