@@ -25,8 +25,8 @@ public sealed class SyncEndpoints
     }
 
     /// <summary>
-    /// Runs one sync run now and answers with its row; <c>?confirmDeletes=true</c> first applies the deletes the
-    /// guard held back. Answers 409 when another run holds the lease or the sync is off, 502 when the run failed.
+    /// Runs one sync run now and returns its row; <c>?confirmDeletes=true</c> first applies the deletes the guard held
+    /// back. Returns 409 when another run holds the lease or the sync is off, and 502 when the run failed.
     /// </summary>
     public async Task<IResult> RunAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -67,7 +67,7 @@ public sealed class SyncEndpoints
         };
     }
 
-    /// <summary>Answers the strategy, the current or last run, the pass in progress and held deletes.</summary>
+    /// <summary>Returns the strategy, the current or last run, the pass in progress and held deletes.</summary>
     public async Task<IResult> StatusAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (_access.RequireReader(request) is { } denied)

@@ -182,7 +182,7 @@ public sealed record ParsedManifest(
     /// <summary>Returns what the store keeps of this manifest.</summary>
     /// <param name="childSize">
     /// For an index, the image size of each child by digest, or null when the child could not be read; the child's
-    /// manifest size stands in for it then.
+    /// manifest size replaces it then.
     /// </param>
     public ManifestDetails ToDetails(Func<string, long?> childSize)
     {
@@ -200,8 +200,8 @@ public sealed record ParsedManifest(
     }
 }
 
-/// <summary>A content descriptor: what a manifest says of a blob or a manifest it references.</summary>
-/// <param name="MediaType">Media type of the content, empty when the descriptor does not say.</param>
+/// <summary>A content descriptor: how a manifest references a blob or another manifest.</summary>
+/// <param name="MediaType">Media type of the content, empty when the descriptor names none.</param>
 /// <param name="Digest">Digest of the content.</param>
 /// <param name="Size">Size of the content in bytes.</param>
 public sealed record ContentDescriptor(string MediaType, string Digest, long Size);

@@ -83,12 +83,12 @@ public sealed partial class RegistryAuthenticator : IRegistryPullAuthorization
     }
 
     /// <summary>
-    /// Learns the scheme from the challenges of a 401 answer and returns new credentials for one more attempt:
+    /// Learns the scheme from the challenges of a 401 response and returns new credentials for one more attempt:
     /// basic credentials, or a token requested now for the challenge's scope.
     /// </summary>
     /// <returns>The credentials, or null when the challenge names no scheme this client supports.</returns>
     /// <exception cref="RegistryAuthException">
-    /// The registry asks for basic credentials and none are configured, or the token server rejected them.
+    /// The registry requires basic credentials and none are configured, or the token server rejected them.
     /// </exception>
     public async ValueTask<AuthenticationHeaderValue?> RespondAsync(
         string? scope,
@@ -140,7 +140,7 @@ public sealed partial class RegistryAuthenticator : IRegistryPullAuthorization
         return "Bearer " + token;
     }
 
-    /// <summary>Returns the exception for a registry that asks for credentials when none are configured.</summary>
+    /// <summary>Returns the exception for a registry that requires credentials when none are configured.</summary>
     internal RegistryAuthException MissingCredentials() => new(
         $"The registry {_options.CurrentValue.Url} requires authentication: set Registry__Username and Registry__Password.")
     {
@@ -208,7 +208,7 @@ public sealed partial class RegistryAuthenticator : IRegistryPullAuthorization
             var challenge = challenges.FirstOrDefault(candidate => candidate.IsBearer && !string.IsNullOrEmpty(candidate.Realm))
                 ?? challenges.FirstOrDefault(candidate => candidate.IsBasic)
                 ?? throw new RegistryAuthException(
-                    $"The registry {options.Url} answered 401 to GET /v2/ without a Basic or Bearer challenge; only those schemes are supported.");
+                    $"The registry {options.Url} returned 401 to GET /v2/ without a Basic or Bearer challenge; only those schemes are supported.");
             Learn(challenge);
             return challenge;
         }
@@ -279,9 +279,9 @@ public sealed partial class RegistryAuthenticator : IRegistryPullAuthorization
         {
             if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
             {
-                var who = string.IsNullOrEmpty(options.Username) ? "anonymous access" : $"the credentials of Registry__Username '{options.Username}'";
+                var principal = string.IsNullOrEmpty(options.Username) ? "anonymous access" : $"the credentials of Registry__Username '{options.Username}'";
                 throw new RegistryAuthException(
-                    $"The token server {realm.GetLeftPart(UriPartial.Path)} of registry {options.Url} rejected {who} for scope '{scope}' ({(int)response.StatusCode}): check Registry__Username and Registry__Password.")
+                    $"The token server {realm.GetLeftPart(UriPartial.Path)} of registry {options.Url} rejected {principal} for scope '{scope}' ({(int)response.StatusCode}): check Registry__Username and Registry__Password.")
                 {
                     AffectsEveryRequest = true,
                 };
@@ -290,7 +290,7 @@ public sealed partial class RegistryAuthenticator : IRegistryPullAuthorization
             if (!response.IsSuccessStatusCode)
             {
                 throw new RegistryException(
-                    $"The token server {realm.GetLeftPart(UriPartial.Path)} answered {(int)response.StatusCode} {response.ReasonPhrase} for scope '{scope}'.",
+                    $"The token server {realm.GetLeftPart(UriPartial.Path)} returned {(int)response.StatusCode} {response.ReasonPhrase} for scope '{scope}'.",
                     response.StatusCode,
                     null);
             }
@@ -298,7 +298,7 @@ public sealed partial class RegistryAuthenticator : IRegistryPullAuthorization
             var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             var token = ParseToken(body, _clock.GetUtcNow())
                 ?? throw new RegistryProtocolException(
-                    $"The token server {realm.GetLeftPart(UriPartial.Path)} answered without a token or access_token field.");
+                    $"The token server {realm.GetLeftPart(UriPartial.Path)} returned a response without a token or access_token field.");
             LogTokenIssued(scope ?? "", token.ExpiresAt);
             return token;
         }

@@ -12,7 +12,7 @@ namespace PortusFunctions.Registry;
 /// <summary>
 /// Reads the registry's HTTP API v2: catalog pages, tag lists, manifest digests and manifest bodies. A typed
 /// <see cref="HttpClient"/> whose handlers add credentials (<see cref="RegistryAuthHandler"/>), retry timeouts, 5xx
-/// and 429 answers, and bound each attempt by <see cref="RegistryOptions.RequestTimeout"/>.
+/// and 429 responses, and bound each attempt by <see cref="RegistryOptions.RequestTimeout"/>.
 /// </summary>
 public sealed class RegistryClient
 {
@@ -112,7 +112,7 @@ public sealed class RegistryClient
     }
 
     /// <summary>Reads every tag of <paramref name="repository"/>, following <c>Link</c> pages.</summary>
-    /// <exception cref="RegistryProtocolException">The answer is not a tag list, or a link is malformed or repeats.</exception>
+    /// <exception cref="RegistryProtocolException">The response is not a tag list, or a link is malformed or repeats.</exception>
     /// <exception cref="RegistryAuthException">The registry rejected the credentials.</exception>
     /// <exception cref="RegistryException">A request failed after its retries.</exception>
     public async Task<TagListing> ListTagsAsync(string repository, CancellationToken cancellationToken)
@@ -169,7 +169,7 @@ public sealed class RegistryClient
         var digest = HeaderValue(response, "Docker-Content-Digest");
         if (!ReferenceRules.IsValidDigest(digest))
         {
-            // Some registries leave the digest out of HEAD answers; the body gives it.
+            // Some registries leave the digest out of HEAD responses, so the body gives it.
             var content = await GetManifestAsync(repository, reference, cancellationToken).ConfigureAwait(false);
             if (content is null)
             {
@@ -247,7 +247,7 @@ public sealed class RegistryClient
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                throw new RegistryProtocolException($"GET {uri.PathAndQuery} did not answer a JSON object.");
+                throw new RegistryProtocolException($"GET {uri.PathAndQuery} did not return a JSON object.");
             }
 
             if (!root.TryGetProperty(field, out var array) || array.ValueKind == JsonValueKind.Null)
@@ -257,7 +257,7 @@ public sealed class RegistryClient
 
             if (array.ValueKind != JsonValueKind.Array)
             {
-                throw new RegistryProtocolException($"GET {uri.PathAndQuery} answered '{field}' as {array.ValueKind}, not an array.");
+                throw new RegistryProtocolException($"GET {uri.PathAndQuery} returned '{field}' as {array.ValueKind}, not an array.");
             }
 
             var items = new List<string>(array.GetArrayLength());
@@ -265,7 +265,7 @@ public sealed class RegistryClient
             {
                 if (item.ValueKind != JsonValueKind.String)
                 {
-                    throw new RegistryProtocolException($"GET {uri.PathAndQuery} answered an entry of '{field}' that is not a string.");
+                    throw new RegistryProtocolException($"GET {uri.PathAndQuery} returned an entry of '{field}' that is not a string.");
                 }
 
                 items.Add(item.GetString()!);
@@ -276,7 +276,7 @@ public sealed class RegistryClient
         catch (JsonException exception)
         {
             throw new RegistryProtocolException(
-                $"GET {uri.PathAndQuery} answered a body that is not valid JSON, such as a body cut short: {exception.Message}", exception);
+                $"GET {uri.PathAndQuery} returned a body that is not valid JSON, such as a body cut short: {exception.Message}", exception);
         }
     }
 
@@ -289,7 +289,7 @@ public sealed class RegistryClient
 
         if (!LinkHeader.TryFindNext(values, out var target, out var error))
         {
-            throw new RegistryProtocolException($"GET {requestUri.PathAndQuery} answered a malformed Link header: {error}.");
+            throw new RegistryProtocolException($"GET {requestUri.PathAndQuery} returned a malformed Link header: {error}.");
         }
 
         if (target is null)
@@ -299,7 +299,7 @@ public sealed class RegistryClient
 
         if (!Uri.TryCreate(requestUri, target, out var next))
         {
-            throw new RegistryProtocolException($"GET {requestUri.PathAndQuery} answered a next link '{target}' that is not a URI reference.");
+            throw new RegistryProtocolException($"GET {requestUri.PathAndQuery} returned a next link '{target}' that is not a URI reference.");
         }
 
         var origin = BaseAddress;
@@ -308,7 +308,7 @@ public sealed class RegistryClient
             || next.Port != origin.Port)
         {
             throw new RegistryProtocolException(
-                $"GET {requestUri.PathAndQuery} answered a next link to {next.GetLeftPart(UriPartial.Authority)}, another origin than Registry__Url; it is not followed, so credentials stay with the registry.");
+                $"GET {requestUri.PathAndQuery} returned a next link to {next.GetLeftPart(UriPartial.Authority)}, another origin than Registry__Url. The link is not followed, so that credentials stay with the registry.");
         }
 
         return next;
@@ -346,7 +346,7 @@ public sealed class RegistryClient
                 ? "set Registry__Username and Registry__Password"
                 : $"check that Registry__Username '{_options.Username}' may pull it and that Registry__Password is current";
             return new RegistryAuthException(
-                $"The registry {_options.Url} answered {(int)response.StatusCode} to {method} {uri.PathAndQuery} (scope '{scope}') with fresh credentials: {fix}.")
+                $"The registry {_options.Url} returned {(int)response.StatusCode} to {method} {uri.PathAndQuery} (scope '{scope}') with fresh credentials: {fix}.")
             {
                 AffectsEveryRequest = scope == RegistryScopes.Catalog,
             };
@@ -354,7 +354,7 @@ public sealed class RegistryClient
 
         var detail = code is null ? "" : $": {code} {message}";
         return new RegistryException(
-            $"{method} {uri.PathAndQuery} on {uri.GetLeftPart(UriPartial.Authority)} answered {(int)response.StatusCode} {response.ReasonPhrase}{detail}",
+            $"{method} {uri.PathAndQuery} on {uri.GetLeftPart(UriPartial.Authority)} returned {(int)response.StatusCode} {response.ReasonPhrase}{detail}",
             response.StatusCode,
             code);
     }

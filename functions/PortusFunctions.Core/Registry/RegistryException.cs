@@ -2,7 +2,7 @@ using System.Net;
 
 namespace PortusFunctions.Registry;
 
-/// <summary>A registry request failed after its retries, or the registry answered with an error.</summary>
+/// <summary>A registry request failed after its retries, or the registry returned an error.</summary>
 public class RegistryException : Exception
 {
     /// <summary>Creates the exception.</summary>
@@ -22,7 +22,7 @@ public class RegistryException : Exception
     {
     }
 
-    /// <summary>Creates the exception for an error answer.</summary>
+    /// <summary>Creates the exception for an error response.</summary>
     public RegistryException(string message, HttpStatusCode statusCode, string? errorCode)
         : base(message)
     {
@@ -30,7 +30,7 @@ public class RegistryException : Exception
         ErrorCode = errorCode;
     }
 
-    /// <summary>Status of the last answer, or null when no answer came.</summary>
+    /// <summary>Status of the last response, or null when no response came.</summary>
     public HttpStatusCode? StatusCode { get; }
 
     /// <summary>First error code of the registry's error body, such as <c>NAME_UNKNOWN</c>, when it sent one.</summary>
@@ -65,7 +65,7 @@ public sealed class RegistryAuthException : RegistryException
 }
 
 /// <summary>
-/// The registry answered something a complete read cannot be built on: invalid JSON, a body cut short, a
+/// The registry returned something a complete read cannot be built on: invalid JSON, a body cut short, a
 /// malformed or repeating <c>Link</c>, or a catalog that continues after its last page.
 /// </summary>
 public sealed class RegistryProtocolException : RegistryException

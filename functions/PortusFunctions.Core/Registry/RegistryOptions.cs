@@ -29,7 +29,7 @@ public sealed class RegistryOptions
     [Range(1, 1000, ErrorMessage = "Registry__PageSize must be between 1 and 1000.")]
     public int PageSize { get; set; } = 1000;
 
-    /// <summary>Retries of a request that timed out or got a 5xx or 429 answer, after the first attempt.</summary>
+    /// <summary>Retries of a request that timed out or got a 5xx, 408 or 429 response, after the first attempt.</summary>
     [Range(0, 10, ErrorMessage = "Registry__MaxRetries must be between 0 and 10.")]
     public int MaxRetries { get; set; } = 4;
 

@@ -2,7 +2,7 @@ namespace PortusFunctions.Registry;
 
 /// <summary>One page of the catalog.</summary>
 /// <param name="Repositories">Repository names in the order the registry listed them.</param>
-/// <param name="ReadAt">The registry's <c>Date</c> of the answer, or the local time when it sent none.</param>
+/// <param name="ReadAt">The registry's <c>Date</c> header of the response, or the local time when it sent none.</param>
 /// <param name="IsLast">Whether no page follows.</param>
 /// <param name="Anomaly">
 /// Why this page cannot prove which repositories are absent, such as a page that ended without a next link while
@@ -13,7 +13,7 @@ public sealed record CatalogPage(IReadOnlyList<string> Repositories, DateTimeOff
 /// <summary>The tags of one repository, every page read.</summary>
 /// <param name="Repository">Repository name.</param>
 /// <param name="Found">
-/// False when the registry answered 404 <c>NAME_UNKNOWN</c>: it holds no manifest in the repository, although the
+/// False when the registry returned 404 <c>NAME_UNKNOWN</c>: it contains no manifest in the repository, although the
 /// catalog may list it.
 /// </param>
 /// <param name="Tags">Tag names; empty for <c>"tags": null</c>.</param>

@@ -11,7 +11,7 @@ namespace PortusFunctions.Registry;
 /// <summary>Registers the registry client, its authentication and its resilience pipeline.</summary>
 public static partial class RegistryServiceCollectionExtensions
 {
-    /// <summary>Longest <c>Retry-After</c> honoured; a registry that asks for a longer wait gets this one.</summary>
+    /// <summary>Longest <c>Retry-After</c> honoured; a longer <c>Retry-After</c> waits this long.</summary>
     public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromSeconds(60);
 
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
@@ -89,7 +89,7 @@ public static partial class RegistryServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Returns the wait a 429 or 503 answer asks for in <c>Retry-After</c>, at most <see cref="MaxRetryAfter"/>, or
+    /// Returns the delay that the <c>Retry-After</c> of a 429 or 503 response requests, at most <see cref="MaxRetryAfter"/>, or
     /// null when it names none, so the exponential backoff applies.
     /// </summary>
     internal static TimeSpan? RetryAfterDelay(HttpResponseMessage? response, DateTimeOffset now)
@@ -106,9 +106,14 @@ public static partial class RegistryServiceCollectionExtensions
             return null;
         }
 
-        return delay < TimeSpan.Zero ? TimeSpan.Zero : delay > MaxRetryAfter ? MaxRetryAfter : delay;
+        if (delay < TimeSpan.Zero)
+        {
+            return TimeSpan.Zero;
+        }
+
+        return delay > MaxRetryAfter ? MaxRetryAfter : delay;
     }
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Registry request {Method} {Path} answered {Reason}; attempt {Attempt} follows in {DelayMilliseconds} ms")]
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Registry request {Method} {Path} failed with {Reason}; attempt {Attempt} follows in {DelayMilliseconds} ms")]
     private static partial void LogRetry(ILogger logger, string method, string path, string reason, int attempt, double delayMilliseconds);
 }

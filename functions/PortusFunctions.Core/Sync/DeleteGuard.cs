@@ -2,13 +2,13 @@ namespace PortusFunctions.Sync;
 
 /// <summary>
 /// The check that holds back a pass's deletes when they would remove more than <see cref="SyncOptions.DeleteGuardRatio"/>
-/// of the store, which is what a registry that answers empty or partial listings would cause.
+/// of the store, which is what a registry that returns empty or partial listings would cause.
 /// </summary>
 public static class DeleteGuard
 {
     /// <summary>
-    /// Returns the share of the store the deletes remove: the largest of the shares of visible tags, manifests and
-    /// repositories, counting the content of deleted repositories; between 0 and 1.
+    /// Returns the share of the store, between 0 and 1, that the deletes remove. It is the largest of the shares of
+    /// visible tags, manifests and repositories, counting the content of deleted repositories.
     /// </summary>
     public static double Share(PendingDeleteCounts deletes, StoreTotals totals)
     {

@@ -24,7 +24,7 @@ public sealed class RepositoryRead
 
 /// <summary>A tag as the registry resolved it.</summary>
 /// <param name="Digest">Digest of the manifest the tag points at.</param>
-/// <param name="MediaType">Media type from the <c>HEAD</c> answer, or null when it named none.</param>
+/// <param name="MediaType">Media type from the <c>HEAD</c> response, or null when it named none.</param>
 public sealed record RegistryTag(string Digest, string? MediaType);
 
 /// <summary>A manifest body read from the registry, described as the store keeps it.</summary>

@@ -237,7 +237,7 @@ public sealed partial class RepositorySynchronizer
         }
     }
 
-    /// <summary>Returns the digests the registry answers 404 for; a failed <c>HEAD</c> keeps the manifest.</summary>
+    /// <summary>Returns the digests the registry returns 404 for; a failed <c>HEAD</c> keeps the manifest.</summary>
     private async Task<IReadOnlyCollection<string>> FindAbsentManifestsAsync(
         string repository,
         IReadOnlyList<string> digests,
@@ -278,7 +278,7 @@ public sealed partial class RepositorySynchronizer
         }
     }
 
-    [LoggerMessage(EventId = 3130, Level = LogLevel.Debug, Message = "Repository {Repository} is listed but answers NAME_UNKNOWN; its rows are kept as they are")]
+    [LoggerMessage(EventId = 3130, Level = LogLevel.Debug, Message = "Repository {Repository} is listed but returns NAME_UNKNOWN; its rows are kept as they are")]
     private partial void LogNameUnknown(string repository);
 
     [LoggerMessage(EventId = 3131, Level = LogLevel.Warning, Message = "Repository {Repository} lists an invalid tag '{Tag}'; it is skipped")]

@@ -30,7 +30,7 @@ public sealed class SyncCounts
 
     /// <summary>
     /// Changes a newer change in the store made moot, tags whose digest the registry no longer resolved, repositories
-    /// answered with <c>NAME_UNKNOWN</c>, and names that are not valid.
+    /// that returned <c>NAME_UNKNOWN</c>, and names that are not valid.
     /// </summary>
     public long Skipped => Interlocked.Read(ref _skipped);
 

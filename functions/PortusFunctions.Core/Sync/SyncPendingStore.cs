@@ -223,7 +223,7 @@ public enum PendingDeleteKind
     /// <summary>A tag the registry no longer lists.</summary>
     Tag,
 
-    /// <summary>A manifest the registry answers 404 for.</summary>
+    /// <summary>A manifest the registry returns 404 for.</summary>
     Manifest,
 
     /// <summary>A repository the catalog no longer lists.</summary>

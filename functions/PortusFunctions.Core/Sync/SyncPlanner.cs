@@ -16,7 +16,7 @@ namespace PortusFunctions.Sync;
 public static class SyncPlanner
 {
     /// <summary>
-    /// Whether the store knows a manifest completely: its media type, and its size, or for an index the size of
+    /// Whether the store has complete details of a manifest: its media type, and its size, or for an index the size of
     /// every child. Details from an event without <c>includereferences</c> are unknown; an index from an event has
     /// no child sizes.
     /// </summary>
@@ -90,7 +90,7 @@ public static class SyncPlanner
 
             if (Describe(partition, registryTag, fetched) is not var (mediaType, details))
             {
-                // Neither the registry's answers nor the store name the media type: the tag waits for the next run.
+                // Neither the registry's responses nor the store name the media type, so the tag waits for the next run.
                 continue;
             }
 
@@ -121,7 +121,7 @@ public static class SyncPlanner
 
     /// <summary>
     /// Returns the visible manifests of the store that no tag of the registry points at, directly or as a child of
-    /// an index; only a <c>HEAD</c> by digest tells whether the registry still holds them.
+    /// an index. Only a <c>HEAD</c> by digest shows whether the registry still contains them.
     /// </summary>
     public static IReadOnlyList<string> UntaggedManifests(
         ImagePartition partition,
@@ -147,8 +147,8 @@ public static class SyncPlanner
     }
 
     /// <summary>
-    /// Plans the deletes a complete read proved: visible tags the registry no longer lists, and manifests it answered
-    /// 404 for. A repository answered with <c>NAME_UNKNOWN</c> proves nothing, and a listed tag whose digest could
+    /// Plans the deletes a complete read proved: visible tags the registry no longer lists, and manifests it returned
+    /// 404 for. A repository that returned <c>NAME_UNKNOWN</c> proves nothing, and a listed tag whose digest could
     /// not be read is kept.
     /// </summary>
     public static IReadOnlyList<PendingDelete> PlanDeletes(
@@ -188,8 +188,8 @@ public static class SyncPlanner
     }
 
     /// <summary>
-    /// Returns the media type and details of a tag's manifest: as read from the registry, else as the store knows
-    /// it, else the media type of the <c>HEAD</c> answer with unknown details; null when none names a media type.
+    /// Returns the media type and details of a tag's manifest: as read from the registry, else as the store has
+    /// it, else the media type of the <c>HEAD</c> response with unknown details; null when none names a media type.
     /// </summary>
     private static (string MediaType, ManifestDetails Details)? Describe(
         ImagePartition partition,

@@ -123,6 +123,8 @@ internal sealed partial class SyncRun
         var boundary = _state.Cursor;
         await foreach (var page in _services.Client.ReadCatalogAsync(_state.Cursor, cancellationToken).ConfigureAwait(false))
         {
+            // The registry's clock versions the sync's writes; beside StartedAt it shows the skew to this host.
+            _run.Properties.TryAdd("RegistryTime", page.ReadAt.ToString("O", CultureInfo.InvariantCulture));
             if (page.Anomaly is not null)
             {
                 MarkAnomaly(page.Anomaly);
@@ -264,8 +266,8 @@ internal sealed partial class SyncRun
     }
 
     /// <summary>
-    /// Synchronizes one repository. A repository that cannot be read is kept as it is and read again at the end of
-    /// the pass; returns false when it could not be read completely.
+    /// Synchronizes one repository and returns false when it could not be read completely. Such a repository is kept
+    /// as it is and read again at the end of the pass.
     /// </summary>
     private async Task<bool> ProcessRepositoryAsync(string name, bool retrying, CancellationToken cancellationToken)
     {
@@ -324,7 +326,7 @@ internal sealed partial class SyncRun
         }
     }
 
-    /// <summary>Reads again the repositories that failed, then applies, holds or drops the pass's deletes and ends it.</summary>
+    /// <summary>Reads again the repositories that failed, decides on the pass's deletes, and ends the pass.</summary>
     private async Task<SyncOutcome> FinishPassAsync(CancellationToken cancellationToken)
     {
         var passId = _state.PassId!;
@@ -399,7 +401,7 @@ internal sealed partial class SyncRun
         var pending = await _services.Pending.CountDeletesAsync(passId, cancellationToken).ConfigureAwait(false);
         if (pending.Total == 0)
         {
-            return (SyncOutcome.Completed, " The registry holds everything the store shows.");
+            return (SyncOutcome.Completed, " The registry contains everything the store shows.");
         }
 
         var totals = await _services.Reader.TotalsAsync(cancellationToken).ConfigureAwait(false);

@@ -18,7 +18,7 @@ public sealed partial class SyncService : ISyncService
     public const string JobName = "sync";
 
     /// <summary>
-    /// Longest budget of a run started by <c>POST /api/sync</c>, which must answer within the 230 s an Azure HTTP
+    /// Longest budget of a run started by <c>POST /api/sync</c>, which must respond within the 230 s an Azure HTTP
     /// trigger may take; the next runs continue from its cursor.
     /// </summary>
     public static readonly TimeSpan ManualTimeBudget = TimeSpan.FromSeconds(180);
@@ -179,7 +179,7 @@ public sealed partial class SyncService : ISyncService
         return new SyncRunResult(outcome, run.Message ?? "", run);
     }
 
-    /// <summary>Marks the newest run row failed when it still says running: its process stopped without finishing it.</summary>
+    /// <summary>Marks the newest run row failed when its status is still running, because its process stopped.</summary>
     private async Task MarkInterruptedRunAsync(CancellationToken cancellationToken)
     {
         var runs = await _runs.RecentRunsAsync(JobName, 1, cancellationToken).ConfigureAwait(false);

@@ -5,7 +5,7 @@ using PortusFunctions.Registry;
 
 namespace PortusFunctions.Sync;
 
-/// <summary>Logs once at start what the sync will do, so a sync that does nothing says so where operators look.</summary>
+/// <summary>Logs once at start what the sync will do, so that a sync that does nothing is visible in the log.</summary>
 public sealed partial class SyncStartupLog : IHostedService
 {
     private readonly IOptions<SyncOptions> _options;

@@ -9,7 +9,7 @@ namespace PortusFunctions.Sync;
 /// <remarks>
 /// A pass reads the whole catalog once, over as many runs as its size needs. Its deletes wait in
 /// <see cref="SyncPendingStore"/> until the catalog was read to its end, because only a complete read proves a
-/// repository absent and only the total tells the guard how much of the store would go.
+/// repository absent and only the total shows the guard how much of the store would go.
 /// </remarks>
 public sealed class SyncState
 {

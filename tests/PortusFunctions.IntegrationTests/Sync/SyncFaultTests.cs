@@ -18,11 +18,11 @@ public sealed class SyncFaultTests
         ["Sync:DeleteGuardRatio"] = "1",
     };
 
-    /// <summary>Each fault, the status of the faulty run's answer, and a phrase of its body that shows the fault was seen.</summary>
+    /// <summary>Each fault, the status of the faulty run's response, and a phrase of its body that shows the fault was seen.</summary>
     public static TheoryData<string, int, string> Faults { get; } = new()
     {
-        { "catalog-500", 502, "answered 500" },
-        { "catalog-401", 502, "answered 401" },
+        { "catalog-500", 502, "returned 500" },
+        { "catalog-401", 502, "returned 401" },
         { "catalog-429", 200, "\"outcome\":\"completed\"" },
         { "catalog-timeout", 502, "timed out after 1 s" },
         { "catalog-connection-dropped", 502, "failed in 2 attempts" },

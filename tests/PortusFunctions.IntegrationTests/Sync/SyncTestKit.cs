@@ -53,11 +53,11 @@ internal static class SyncTestKit
         return (response.StatusCode, reply, body);
     }
 
-    /// <summary>Runs one sync run and fails the test unless it answered 200.</summary>
+    /// <summary>Runs one sync run and fails the test unless it returned 200.</summary>
     public static async Task<SyncReply> SyncAsync(PortusHost host, string query = "")
     {
         var (status, reply, body) = await PostSyncAsync(host, query).ConfigureAwait(false);
-        Assert.True(status == HttpStatusCode.OK, $"POST /api/sync answered {(int)status}: {body}");
+        Assert.True(status == HttpStatusCode.OK, $"POST /api/sync returned {(int)status}: {body}");
         return reply!;
     }
 
