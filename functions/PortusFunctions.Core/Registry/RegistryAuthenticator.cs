@@ -238,6 +238,13 @@ public sealed partial class RegistryAuthenticator : IRegistryPullAuthorization
                     _tokens.TryRemove(staleKey, out _);
                 }
             }
+
+            // A sync of many repositories within one token lifetime keeps every token valid; starting over keeps
+            // the cache bounded at the cost of requesting the catalog token again.
+            if (_tokens.Count >= MaxCachedTokens)
+            {
+                _tokens.Clear();
+            }
         }
 
         _tokens[key] = token;

@@ -11,7 +11,7 @@ namespace PortusFunctions.Registry;
 /// <summary>Registers the registry client, its authentication and its resilience pipeline.</summary>
 public static partial class RegistryServiceCollectionExtensions
 {
-    /// <summary>Longest <c>Retry-After</c> honoured; a longer <c>Retry-After</c> waits this long.</summary>
+    /// <summary>Maximum <c>Retry-After</c> honoured; a longer <c>Retry-After</c> waits this long.</summary>
     public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromSeconds(60);
 
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);

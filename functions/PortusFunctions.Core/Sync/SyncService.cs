@@ -18,7 +18,7 @@ public sealed partial class SyncService : ISyncService
     public const string JobName = "sync";
 
     /// <summary>
-    /// Longest budget of a run started by <c>POST /api/sync</c>, which must respond within the 230 s an Azure HTTP
+    /// Maximum budget of a run started by <c>POST /api/sync</c>, which must respond within the 230 s an Azure HTTP
     /// trigger may take; the next runs continue from its cursor.
     /// </summary>
     public static readonly TimeSpan ManualTimeBudget = TimeSpan.FromSeconds(180);
@@ -161,6 +161,17 @@ public sealed partial class SyncService : ISyncService
                 ? "The run lost its lease to another run and stopped; the next run continues from the saved cursor."
                 : $"{exception.Message} Nothing was deleted in this run; the next run continues from cursor '{state.Cursor}'.";
             LogFailed(exception, run.RunId, exception.Message);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // An unexpected failure still ends the run row, so the status does not show a run that died.
+            run.Status = JobRunStatus.Failed;
+            run.FinishedAt = _clock.GetUtcNow();
+            run.Message = $"The run failed unexpectedly: {exception.Message}";
+            counts.CopyTo(run);
+            await SaveFinalRunAsync(run).ConfigureAwait(false);
+            LogFailed(exception, run.RunId, exception.Message);
+            throw;
         }
 
         run.Status = outcome switch

@@ -60,6 +60,8 @@ public sealed partial class SyncWriter
                     Apply(partition, command, chunk);
                 }
 
+                // NOTE: when an IImageChangeObserver fails after a commit, the rows are stored and the next run finds
+                // nothing to change, so the sync does not report those changes again, unlike a redelivered event.
                 if (partition.DirtyRowCount > 0)
                 {
                     await _images.CommitAsync(partition, cancellationToken).ConfigureAwait(false);
