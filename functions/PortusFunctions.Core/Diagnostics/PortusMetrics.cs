@@ -30,6 +30,9 @@ public sealed class PortusMetrics : IDisposable
         WebhookAttempts = _meter.CreateCounter<long>("portus.webhooks.attempts", "{attempt}", "Outgoing webhook delivery attempts, by outcome: delivered, retried, failed or disabled.");
         WebhookAttemptDuration = _meter.CreateHistogram<double>("portus.webhooks.attempt.duration", "s", "Time an outgoing webhook attempt took, until the response headers or the failure.");
         WebhookSubscriptionsDisabled = _meter.CreateCounter<long>("portus.webhooks.subscriptions.disabled", "{subscription}", "Webhook subscriptions disabled because the target answered 410 Gone.");
+        SyncRuns = _meter.CreateCounter<long>("portus.sync.runs", "{run}", "Catalog sync runs, by final status.");
+        SyncTagsRead = _meter.CreateCounter<long>("portus.sync.tags.read", "{tag}", "Tags listed by the registry during catalog sync runs.");
+        SyncChanges = _meter.CreateCounter<long>("portus.sync.changes", "{change}", "Tags, manifests and repositories the catalog sync added, updated or deleted.");
     }
 
     /// <summary>Registry events received, by disposition.</summary>
@@ -67,6 +70,14 @@ public sealed class PortusMetrics : IDisposable
 
     /// <summary>Subscriptions disabled after a 410 Gone.</summary>
     public Counter<long> WebhookSubscriptionsDisabled { get; }
+    /// <summary>Catalog sync runs, tagged with <c>status</c>.</summary>
+    public Counter<long> SyncRuns { get; }
+
+    /// <summary>Tags the catalog sync listed.</summary>
+    public Counter<long> SyncTagsRead { get; }
+
+    /// <summary>Changes the catalog sync applied, tagged with <c>change</c>: added, updated or deleted.</summary>
+    public Counter<long> SyncChanges { get; }
 
     /// <inheritdoc/>
     public void Dispose() => _meter.Dispose();

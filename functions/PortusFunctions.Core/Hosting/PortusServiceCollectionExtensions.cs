@@ -13,6 +13,7 @@ using PortusFunctions.Registry;
 using PortusFunctions.Scanning;
 using PortusFunctions.Storage;
 using PortusFunctions.Webhooks;
+using PortusFunctions.Sync;
 
 namespace PortusFunctions.Hosting;
 
@@ -59,8 +60,11 @@ public static class PortusServiceCollectionExtensions
         services.TryAddSingleton<OperatorOverviewService>();
         services.TryAddSingleton<OperatorPageEndpoint>();
 
+        // The registry client serves the sync, and its pull credentials serve the scanners.
+        services.AddRegistry();
         services.AddScanning(configuration);
         services.AddWebhooks(configuration);
+        services.AddSync(configuration);
         return services;
     }
 

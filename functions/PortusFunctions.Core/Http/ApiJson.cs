@@ -21,6 +21,8 @@ namespace PortusFunctions.Http;
 [JsonSerializable(typeof(SubscriptionView))]
 [JsonSerializable(typeof(SubscriptionListResponse))]
 [JsonSerializable(typeof(DeliveryListResponse))]
+[JsonSerializable(typeof(SyncRunResponse))]
+[JsonSerializable(typeof(SyncStatusResponse))]
 public sealed partial class ApiJson : JsonSerializerContext
 {
     /// <summary>The context used for responses.</summary>

@@ -24,9 +24,6 @@ public static class ScanServiceCollectionExtensions
         services.AddValidatedOptions<ScanOptions>(configuration, ScanOptions.Section);
         services.AddSingleton<IValidateOptions<ScanOptions>, ScanOptionsValidator>();
 
-        // A registry client with token authentication registers its own credential source, which then wins.
-        services.TryAddSingleton<IRegistryPullAuthorization, BasicRegistryPullAuthorization>();
-
         services.AddHttpClient(ScannerHttp.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {

@@ -29,4 +29,10 @@ public static class TableNames
 
     /// <summary>Outgoing webhook deliveries, one partition per subscription in the order of the changes.</summary>
     public const string Outbox = "Outbox";
+
+    /// <summary>
+    /// Work a catalog sync pass keeps until the catalog was read to its end: deletes it proved, and repositories to
+    /// read again; one partition per pass.
+    /// </summary>
+    public const string SyncPending = "SyncPending";
 }

@@ -46,6 +46,12 @@ public static class PortusEndpoints
         routes.MapGet(
             SubscriptionEndpoints.DeliveriesRoute,
             (HttpRequest request, string id, SubscriptionEndpoints endpoints, CancellationToken cancellationToken) => endpoints.ListDeliveriesAsync(request, id, cancellationToken));
+        routes.MapPost(
+            SyncEndpoints.RunRoute,
+            (HttpRequest request, SyncEndpoints endpoints, CancellationToken cancellationToken) => endpoints.RunAsync(request, cancellationToken));
+        routes.MapGet(
+            SyncEndpoints.StatusRoute,
+            (HttpRequest request, SyncEndpoints endpoints, CancellationToken cancellationToken) => endpoints.StatusAsync(request, cancellationToken));
         return routes;
     }
 }

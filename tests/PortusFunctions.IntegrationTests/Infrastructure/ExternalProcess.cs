@@ -31,7 +31,17 @@ internal sealed class ExternalProcess : IAsyncDisposable
     public bool IsRunning => !_process.HasExited;
 
     /// <summary>Starts <paramref name="fileName"/> and waits until it accepts connections on <paramref name="port"/>.</summary>
-    public static async Task<ExternalProcess> StartAsync(string fileName, IEnumerable<string> arguments, int port, TimeSpan? timeout = null)
+    /// <param name="fileName">Program to start.</param>
+    /// <param name="arguments">Its arguments.</param>
+    /// <param name="port">Port it listens on once it started.</param>
+    /// <param name="timeout">Time it has to start listening.</param>
+    /// <param name="environment">Environment variables set for it on top of the test process's.</param>
+    public static async Task<ExternalProcess> StartAsync(
+        string fileName,
+        IEnumerable<string> arguments,
+        int port,
+        TimeSpan? timeout = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -42,6 +52,11 @@ internal sealed class ExternalProcess : IAsyncDisposable
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = info };
@@ -122,6 +137,16 @@ internal sealed class ExternalProcess : IAsyncDisposable
         }
 
         await DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Kills the program at once (SIGKILL), as a crash or a scale-in would, and waits until it exited.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>Kills the program and every child it started.</summary>

@@ -102,7 +102,8 @@ internal sealed class ImageFactory : IDisposable
     /// <param name="registry">Target registry.</param>
     /// <param name="reference">Repository and tag, as <c>team/app:v1</c>.</param>
     /// <param name="dockerFormat">Push as a Docker v2 schema 2 manifest instead of OCI.</param>
-    public Task PushAsync(string name, RegistryServer registry, string reference, bool dockerFormat = false)
+    /// <param name="credentials">User and password as <c>USER:PASSWORD</c> for a registry that requires them.</param>
+    public Task PushAsync(string name, RegistryServer registry, string reference, bool dockerFormat = false, string? credentials = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
 
@@ -112,18 +113,24 @@ internal sealed class ImageFactory : IDisposable
             arguments.AddRange(["--format", "v2s2"]);
         }
 
+        if (credentials is not null)
+        {
+            arguments.Add("--dest-creds=" + credentials);
+        }
+
         arguments.AddRange([$"oci:{_layout}:{name}", $"docker://{registry.Host}/{reference}"]);
         return ExternalProcess.RunAsync(TestTools.Skopeo, [.. arguments]);
     }
 
     /// <summary>Copies an image from one reference to another inside the registry, as a retag does.</summary>
-    public static Task RetagAsync(RegistryServer registry, string source, string target)
+    public static Task RetagAsync(RegistryServer registry, string source, string target, string? credentials = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
 
-        return ExternalProcess.RunAsync(
-            TestTools.Skopeo, "copy", "--all", "--src-tls-verify=false", "--dest-tls-verify=false",
-            $"docker://{registry.Host}/{source}", $"docker://{registry.Host}/{target}");
+        string[] arguments = credentials is null
+            ? ["copy", "--all", "--src-tls-verify=false", "--dest-tls-verify=false"]
+            : ["copy", "--all", "--src-tls-verify=false", "--dest-tls-verify=false", "--src-creds=" + credentials, "--dest-creds=" + credentials];
+        return ExternalProcess.RunAsync(TestTools.Skopeo, [.. arguments, $"docker://{registry.Host}/{source}", $"docker://{registry.Host}/{target}"]);
     }
 
     /// <inheritdoc/>

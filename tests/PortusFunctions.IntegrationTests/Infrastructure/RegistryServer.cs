@@ -11,12 +11,14 @@ namespace PortusFunctions.IntegrationTests.Infrastructure;
 internal sealed class RegistryServer : IAsyncDisposable
 {
     private readonly string _configPath;
+    private readonly string _storage;
     private ExternalProcess? _process;
 
-    private RegistryServer(int port, string configPath)
+    private RegistryServer(int port, string configPath, string storage)
     {
         Port = port;
         _configPath = configPath;
+        _storage = storage;
         Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
     }
 
@@ -39,9 +41,22 @@ internal sealed class RegistryServer : IAsyncDisposable
     /// <param name="notificationUrl">Endpoint to notify of every event, or null for none.</param>
     /// <param name="secret">Secret sent as <c>Authorization: Bearer SECRET</c> with every notification.</param>
     /// <param name="timeout">Notification timeout; 1 s is the registry's default.</param>
+    /// <param name="auth">The <c>auth:</c> section of the configuration, indented below it, or null for anonymous access.</param>
     /// <param name="port">Port to listen on, for a host that must know the registry's URL before it starts; a free one when null.</param>
-    public static async Task<RegistryServer> StartAsync(Uri? notificationUrl = null, string? secret = null, TimeSpan? timeout = null, int? port = null)
+    /// <param name="basicCredentials">User and password that the registry requires with HTTP Basic authentication, and that <see cref="Client"/> sends; null for none.</param>
+    public static async Task<RegistryServer> StartAsync(
+        Uri? notificationUrl = null,
+        string? secret = null,
+        TimeSpan? timeout = null,
+        string? auth = null,
+        int? port = null,
+        (string User, string Password)? basicCredentials = null)
     {
+        if (basicCredentials is { } basic)
+        {
+            auth = await BasicAuthSectionAsync(basic.User, basic.Password).ConfigureAwait(false);
+        }
+
         var folder = TestTools.TemporaryFolder("registry");
         port ??= TestTools.FreePort();
         var config = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"""
@@ -75,12 +90,40 @@ internal sealed class RegistryServer : IAsyncDisposable
             config.AppendLine();
         }
 
+        if (auth is not null)
+        {
+            config.AppendLine("auth:");
+            config.AppendLine(auth);
+        }
+
         var configPath = Path.Combine(folder, "config.yml");
         await File.WriteAllTextAsync(configPath, config.ToString()).ConfigureAwait(false);
 
-        var server = new RegistryServer(port.Value, configPath);
+        var server = new RegistryServer(port.Value, configPath, Path.Combine(folder, "data"));
+        if (basicCredentials is { } credentials)
+        {
+            server.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
+                "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credentials.User}:{credentials.Password}")));
+        }
+
         await server.StartAgainAsync().ConfigureAwait(false);
         return server;
+    }
+
+    /// <summary>
+    /// Returns the <c>auth:</c> section of a registry that requires HTTP Basic authentication as
+    /// <paramref name="user"/> with <paramref name="password"/>, from an htpasswd file with a bcrypt hash.
+    /// </summary>
+    public static async Task<string> BasicAuthSectionAsync(string user, string password)
+    {
+        var path = Path.Combine(TestTools.TemporaryFolder("htpasswd"), "htpasswd");
+        var line = await ExternalProcess.RunAsync(TestTools.Htpasswd, "-Bbn", user, password).ConfigureAwait(false);
+        await File.WriteAllTextAsync(path, line).ConfigureAwait(false);
+        return $"""
+              htpasswd:
+                realm: portus-test
+                path: {path}
+            """;
     }
 
     /// <summary>Stops the registry process; its storage stays.</summary>
@@ -149,6 +192,13 @@ internal sealed class RegistryServer : IAsyncDisposable
         response.EnsureSuccessStatusCode();
         return response.Headers.GetValues("Docker-Content-Digest").First();
     }
+
+    /// <summary>
+    /// Removes a repository from the registry's storage, as an operator or a registry that deletes repositories
+    /// does; Debian's registry 2.8.2 has no API for it and keeps listing a repository whose manifests are deleted.
+    /// </summary>
+    public void RemoveRepository(string repository) =>
+        Directory.Delete(Path.Combine(_storage, "docker", "registry", "v2", "repositories", repository), recursive: true);
 
     /// <summary>Deletes a manifest by digest, which removes every tag at it.</summary>
     public async Task DeleteManifestAsync(string repository, string digest)

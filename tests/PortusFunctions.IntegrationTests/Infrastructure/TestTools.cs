@@ -29,6 +29,9 @@ internal static class TestTools
             ? Path.Combine(RepositoryRoot, ".tools", "browser")
             : throw new InvalidOperationException(".tools/browser/node_modules/playwright-core is missing: run scripts/install-deps --test first.");
 
+    /// <summary>htpasswd, which writes the bcrypt password file of the registry's basic authentication.</summary>
+    public static string Htpasswd => Require("/usr/bin/htpasswd", "scripts/install-deps (Debian package apache2-utils)");
+
     /// <summary>Returns a TCP port on 127.0.0.1 that is free at the time of the call.</summary>
     public static int FreePort()
     {

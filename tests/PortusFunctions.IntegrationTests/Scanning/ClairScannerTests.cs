@@ -20,10 +20,10 @@ public sealed class ClairScannerTests
             ["Registry:Username"] = "clair",
             ["Registry:Password"] = "layer-secret",
         });
-        await using var registry = await RegistryServer.StartAsync(host.WebhookUrl, PortusHost.Secret, port: registryPort);
+        await using var registry = await RegistryServer.StartAsync(host.WebhookUrl, PortusHost.Secret, port: registryPort, basicCredentials: ("clair", "layer-secret"));
         using var images = await ImageFactory.CreateAsync();
         await images.BuildAsync("app");
-        await images.PushAsync("app", registry, "team/app:v1", dockerFormat: true);
+        await images.PushAsync("app", registry, "team/app:v1", dockerFormat: true, credentials: "clair:layer-secret");
         var digest = await registry.DigestAsync("team/app", "v1");
         await Eventually.ReachAsync(
             () => ReadApi.TaggedRepositoriesAsync(host.Client),

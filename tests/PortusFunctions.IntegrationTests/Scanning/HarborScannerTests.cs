@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using PortusFunctions.IntegrationTests.Infrastructure;
 using PortusFunctions.Jobs;
@@ -54,8 +55,6 @@ public sealed class HarborScannerTests
         adapter.PendingPolls = 0;
         await using var host = await ScanFixtures.StartHostAsync(adapter.Url, new Dictionary<string, string?>
         {
-            ["Registry:Username"] = "robot",
-            ["Registry:Password"] = "pull-secret",
             ["Scan:RegistryUrl"] = "http://registry.internal:5000/",
         });
         var digest = ScanFixtures.NewDigest("request");
@@ -66,7 +65,7 @@ public sealed class HarborScannerTests
         var poll = Assert.Single(adapter.Polls);
 
         Assert.Equal("http://registry.internal:5000", scan.RegistryUrl);
-        Assert.Equal("Basic " + Convert.ToBase64String("robot:pull-secret"u8.ToArray()), scan.RegistryAuthorization);
+        Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{ScanFixtures.RegistryUser}:{ScanFixtures.RegistryPassword}")), scan.RegistryAuthorization);
         Assert.Equal("library/nginx", scan.Repository);
         Assert.Equal(digest, scan.Digest);
         Assert.Equal("1.27", scan.Tag);
@@ -359,7 +358,7 @@ public sealed class HarborScannerTests
         await ScanFixtures.PushAsync(host, "team/app", digest, "v1");
         var row = (await ScanFixtures.StatusAsync(host, digest))!;
         var scanner = await host.Service<IScannerClient>().GetInfoAsync(CancellationToken.None);
-        var candidate = new ScanCandidate(digest, "team/app", "v1", Registry.MediaTypes.OciManifest, Registry.MediaTypes.OciConfig, []);
+        var candidate = new ScanCandidate(digest, "team/app", "v1", PortusFunctions.Registry.MediaTypes.OciManifest, PortusFunctions.Registry.MediaTypes.OciConfig, []);
         var decision = new ScanDecision(ScanAction.Scan, "test");
         var worker = host.Service<ScanWorker>();
         var counters = new ScanCounters();
@@ -389,12 +388,12 @@ public sealed class HarborScannerTests
             "team/multi",
             index,
             "latest",
-            mediaType: Registry.MediaTypes.OciIndex,
+            mediaType: PortusFunctions.Registry.MediaTypes.OciIndex,
             children:
             [
-                new(amd, Registry.MediaTypes.OciManifest, "linux/amd64", null),
-                new(unknown, Registry.MediaTypes.OciManifest, null, null),
-                new(attestation, Registry.MediaTypes.OciManifest, "unknown/unknown", null),
+                new(amd, PortusFunctions.Registry.MediaTypes.OciManifest, "linux/amd64", null),
+                new(unknown, PortusFunctions.Registry.MediaTypes.OciManifest, null, null),
+                new(attestation, PortusFunctions.Registry.MediaTypes.OciManifest, "unknown/unknown", null),
             ]);
 
         var run = await ScanFixtures.RunScanAsync(host);

@@ -9,6 +9,10 @@ namespace PortusFunctions.IntegrationTests.Scanning;
 /// </summary>
 public sealed class ScanEndToEndTests
 {
+    // The registry requires these, and the adapter pulls each image with the credential handed to it, so a scan
+    // completes only when that credential works.
+    private static readonly (string User, string Password) Credentials = ("scanner", "pull-secret");
+
     [Fact]
     public async Task PushRetagRepush_ScansEachDigestOnce()
     {
@@ -18,26 +22,26 @@ public sealed class ScanEndToEndTests
         await using var host = await ScanFixtures.StartHostAsync(adapter.Url, new Dictionary<string, string?>
         {
             ["Registry:Url"] = $"http://127.0.0.1:{registryPort}",
-            ["Registry:Username"] = "scanner",
-            ["Registry:Password"] = "pull-secret",
+            ["Registry:Username"] = Credentials.User,
+            ["Registry:Password"] = Credentials.Password,
         });
-        await using var registry = await RegistryServer.StartAsync(host.WebhookUrl, PortusHost.Secret, port: registryPort);
+        await using var registry = await RegistryServer.StartAsync(host.WebhookUrl, PortusHost.Secret, port: registryPort, basicCredentials: (Credentials.User, Credentials.Password));
         using var images = await ImageFactory.CreateAsync();
         await images.BuildAsync("first");
         await images.BuildAsync("second");
 
-        await images.PushAsync("first", registry, "team/app:v1");
+        await images.PushAsync("first", registry, "team/app:v1", credentials: "scanner:pull-secret");
         var first = await registry.DigestAsync("team/app", "v1");
         await WaitForTagAsync(host, "team/app", "v1", first);
         await ScanFixtures.RunScanAsync(host);
         var firstReport = await VulnerabilityApi.ByTagAsync(host.Client, "team/app", "v1");
 
-        await ImageFactory.RetagAsync(registry, "team/app:v1", "team/app:stable");
+        await ImageFactory.RetagAsync(registry, "team/app:v1", "team/app:stable", credentials: "scanner:pull-secret");
         await WaitForTagAsync(host, "team/app", "stable", first);
         await ScanFixtures.RunScanAsync(host);
         var scansAfterRetag = adapter.ScannedDigests();
 
-        await images.PushAsync("second", registry, "team/app:v1");
+        await images.PushAsync("second", registry, "team/app:v1", credentials: "scanner:pull-secret");
         var second = await registry.DigestAsync("team/app", "v1");
         await WaitForTagAsync(host, "team/app", "v1", second);
         await ScanFixtures.RunScanAsync(host);
@@ -67,14 +71,16 @@ public sealed class ScanEndToEndTests
         await using var host = await ScanFixtures.StartHostAsync(adapter.Url, new Dictionary<string, string?>
         {
             ["Registry:Url"] = $"http://127.0.0.1:{registryPort}",
+            ["Registry:Username"] = Credentials.User,
+            ["Registry:Password"] = Credentials.Password,
         });
-        await using var registry = await RegistryServer.StartAsync(host.WebhookUrl, PortusHost.Secret, port: registryPort);
+        await using var registry = await RegistryServer.StartAsync(host.WebhookUrl, PortusHost.Secret, port: registryPort, basicCredentials: (Credentials.User, Credentials.Password));
         using var images = await ImageFactory.CreateAsync();
         await images.BuildAsync("amd", "amd64");
         await images.BuildAsync("arm", "arm64");
         await images.BuildIndexAsync("multi", "amd", "arm");
 
-        await images.PushAsync("multi", registry, "team/multi:latest");
+        await images.PushAsync("multi", registry, "team/multi:latest", credentials: "scanner:pull-secret");
         var index = await registry.DigestAsync("team/multi", "latest");
         await WaitForTagAsync(host, "team/multi", "latest", index);
         await Eventually.ReachAsync(

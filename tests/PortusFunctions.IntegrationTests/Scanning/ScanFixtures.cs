@@ -13,12 +13,23 @@ internal static class ScanFixtures
     /// <summary>Scanner credential that hosts started here send to the adapter.</summary>
     public const string ScannerAuthorization = "Bearer scanner-test-key";
 
+    /// <summary>User of the registry that hosts started here follow, which requires HTTP Basic authentication.</summary>
+    public const string RegistryUser = "robot";
+
+    /// <summary>Password of <see cref="RegistryUser"/>.</summary>
+    public const string RegistryPassword = "pull-secret";
+
+    // One registry for every scan test in the process: the scanners under test never pull from it, but the app
+    // asks it which authentication it uses before handing a pull credential to the scanner.
+    private static readonly Lazy<Task<Uri>> Registry = new(StartRegistryAsync);
+
     /// <summary>
     /// Starts a host that scans with the Harbor adapter at <paramref name="adapter"/>; its own schedule is once a year,
     /// so only the test runs the job.
     /// </summary>
-    public static Task<PortusHost> StartHostAsync(Uri adapter, IDictionary<string, string?>? overrides = null)
+    public static async Task<PortusHost> StartHostAsync(Uri adapter, IDictionary<string, string?>? overrides = null)
     {
+        var registry = await Registry.Value;
         var settings = new Dictionary<string, string?>
         {
             ["Scan:Scanner"] = "harbor",
@@ -27,14 +38,23 @@ internal static class ScanFixtures
             ["Scan:Schedule"] = "0 0 0 1 1 *",
             ["Scan:PollInterval"] = "00:00:00.100",
             ["Scan:RetryBackoff"] = "00:00:00",
-            ["Registry:Url"] = "http://registry.test:5000",
+            ["Registry:Url"] = registry.ToString(),
+            ["Registry:Username"] = RegistryUser,
+            ["Registry:Password"] = RegistryPassword,
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
             settings[key] = value;
         }
 
-        return PortusHost.StartAsync(overrides: settings);
+        return await PortusHost.StartAsync(overrides: settings);
+    }
+
+    private static async Task<Uri> StartRegistryAsync()
+    {
+        var registry = await RegistryServer.StartAsync(basicCredentials: (RegistryUser, RegistryPassword));
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => registry.StopAsync().GetAwaiter().GetResult();
+        return registry.Url;
     }
 
     /// <summary>Returns a digest unique to <paramref name="seed"/> and this test run.</summary>

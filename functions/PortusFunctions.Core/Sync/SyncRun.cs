@@ -1,0 +1,569 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using PortusFunctions.Images;
+using PortusFunctions.Jobs;
+using PortusFunctions.Registry;
+
+namespace PortusFunctions.Sync;
+
+/// <summary>
+/// The work of one sync run under the lease: resume deletes being applied, apply confirmed deletes, read the
+/// catalog from the cursor page by page until its end or the time budget, and end the pass.
+/// </summary>
+/// <remarks>
+/// <para>The cursor is the last catalog name of the pass whose repository is done. After each page the run saves it
+/// with the state, so a run that is killed, times out or fails continues from the page it was on.</para>
+/// <para>Repositories are absent when a complete catalog read skips them: the catalog lists names in
+/// <see cref="CatalogOrder"/>, so every stored repository between two consecutive names of a page, or after the
+/// last name of the last page, is absent from the registry. A catalog that breaks that order, ends early or cannot
+/// confirm its end marks the pass, which then deletes nothing.</para>
+/// </remarks>
+internal sealed partial class SyncRun
+{
+    private readonly SyncRunSettings _settings;
+    private readonly SyncRunServices _services;
+    private readonly SyncState _state;
+    private readonly JobRun _run;
+    private readonly SyncCounts _counts;
+    private readonly RepositorySynchronizer _repositories;
+    private readonly SyncWriter _writer;
+    private readonly ILogger _logger;
+    private long _passErrors;
+
+    public SyncRun(SyncRunSettings settings, SyncRunServices services, SyncState state, JobRun run, SyncCounts counts, ILogger logger)
+    {
+        _settings = settings;
+        _services = services;
+        _state = state;
+        _run = run;
+        _counts = counts;
+        _logger = logger;
+        _writer = new SyncWriter(services.Images, counts, logger);
+        _repositories = new RepositorySynchronizer(
+            services.Client, _writer, services.Pending, counts, services.Gate, settings.Concurrency, logger);
+    }
+
+    /// <summary>What the run did, for its row's message.</summary>
+    public string Message { get; private set; } = "";
+
+    private string Source => "sync:" + _run.RunId;
+
+    private bool CollectsDeletes => _settings.Strategy == SyncStrategy.UpdateDelete;
+
+    private bool PastDeadline => _services.Clock.GetUtcNow() >= _settings.Deadline;
+
+    /// <summary>Runs the due work.</summary>
+    /// <exception cref="RegistryException">The catalog could not be read, or the registry rejected the credentials.</exception>
+    /// <exception cref="Storage.StorageUnavailableException">Storage cannot be reached.</exception>
+    public async Task<SyncOutcome> ExecuteAsync(bool confirmDeletes, SyncTrigger trigger, CancellationToken cancellationToken)
+    {
+        if (_state.ApplyingPassId is { } applying && !await ApplyDeletesAsync(applying, cancellationToken).ConfigureAwait(false))
+        {
+            Message = $"Paused after the time budget while applying the deletes of pass {applying}.";
+            return SyncOutcome.Paused;
+        }
+
+        var confirmation = "";
+        if (confirmDeletes)
+        {
+            confirmation = await ApplyConfirmedDeletesAsync(cancellationToken).ConfigureAwait(false);
+            if (_state.ApplyingPassId is not null)
+            {
+                Message = confirmation + " Paused after the time budget while applying them.";
+                return SyncOutcome.Paused;
+            }
+        }
+
+        if (_settings.Strategy == SyncStrategy.Initial && _state.InitialImportFinishedAt is { } finished && trigger == SyncTrigger.Schedule)
+        {
+            Message = (confirmation + $" The initial import finished at {finished:O}; nothing else is due.").Trim();
+            return SyncOutcome.Completed;
+        }
+
+        StartPassIfNone();
+        _run.Properties["PassId"] = _state.PassId!;
+        if (!_state.CatalogComplete)
+        {
+            if (!await ReadCatalogAsync(cancellationToken).ConfigureAwait(false))
+            {
+                Message = (confirmation + $" Paused after the time budget at cursor '{_state.Cursor}'; the next run continues there.").Trim();
+                return SyncOutcome.Paused;
+            }
+
+            _state.CatalogComplete = true;
+            await SaveProgressAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var outcome = await FinishPassAsync(cancellationToken).ConfigureAwait(false);
+        Message = (confirmation + " " + Message).Trim();
+        return outcome;
+    }
+
+    private void StartPassIfNone()
+    {
+        if (_state.PassId is not null)
+        {
+            return;
+        }
+
+        var now = _services.Clock.GetUtcNow();
+        _state.PassId = SyncIds.New(now);
+        _state.PassStartedAt = now;
+        _state.Cursor = null;
+        _state.CatalogComplete = false;
+        _state.PassAnomaly = null;
+        _state.PassErrors = 0;
+        var strategy = SyncStrategies.NameOf(_settings.Strategy);
+        LogPassStarted(_state.PassId, strategy);
+    }
+
+    /// <summary>Reads the catalog from the cursor; returns false when the time budget ended first.</summary>
+    private async Task<bool> ReadCatalogAsync(CancellationToken cancellationToken)
+    {
+        var boundary = _state.Cursor;
+        await foreach (var page in _services.Client.ReadCatalogAsync(_state.Cursor, cancellationToken).ConfigureAwait(false))
+        {
+            // The registry's clock versions the sync's writes; beside StartedAt it shows the skew to this host.
+            _run.Properties.TryAdd("RegistryTime", page.ReadAt.ToString("O", CultureInfo.InvariantCulture));
+            if (page.Anomaly is not null)
+            {
+                MarkAnomaly(page.Anomaly);
+            }
+
+            var names = ValidNames(page, boundary);
+            var done = await ProcessPageAsync(names, cancellationToken).ConfigureAwait(false);
+            var reachedEnd = done == names.Count;
+            var upTo = reachedEnd
+                ? (page.Repositories.Count > 0 ? page.Repositories[^1] : boundary)
+                : (done > 0 ? names[done - 1] : boundary);
+
+            if (upTo is not null && !string.Equals(upTo, boundary, StringComparison.Ordinal))
+            {
+                await CollectAbsentRepositoriesAsync(boundary, upTo, page, cancellationToken).ConfigureAwait(false);
+                _state.Cursor = upTo;
+            }
+
+            await SaveProgressAsync(cancellationToken).ConfigureAwait(false);
+            if (!reachedEnd)
+            {
+                return false;
+            }
+
+            boundary = upTo;
+            if (page.IsLast)
+            {
+                await CollectAbsentRepositoriesAsync(boundary, null, page, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+
+            if (PastDeadline)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Returns the valid names of a page, and marks the pass when a name breaks the catalog order.</summary>
+    private List<string> ValidNames(CatalogPage page, string? boundary)
+    {
+        var names = new List<string>(page.Repositories.Count);
+        var previous = boundary;
+        foreach (var name in page.Repositories)
+        {
+            if (previous is not null && CatalogOrder.Compare(name, previous) <= 0)
+            {
+                MarkAnomaly($"the catalog lists '{name}' after '{previous}', which is not the registry's catalog order");
+            }
+
+            previous = name;
+            if (ReferenceRules.IsValidRepository(name))
+            {
+                names.Add(name);
+            }
+            else
+            {
+                _counts.AddSkipped();
+                LogInvalidRepository(name);
+            }
+        }
+
+        return names;
+    }
+
+    /// <summary>
+    /// Synchronizes the repositories of a page, at most <see cref="SyncRunSettings.Concurrency"/> at once, starting
+    /// none after the deadline; returns how many, from the first, are done.
+    /// </summary>
+    private async Task<int> ProcessPageAsync(IReadOnlyList<string> names, CancellationToken cancellationToken)
+    {
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var slots = new SemaphoreSlim(_settings.Concurrency, _settings.Concurrency);
+        var tasks = new List<Task>();
+        var launched = 0;
+        foreach (var name in names)
+        {
+            if (PastDeadline || failed.IsCancellationRequested)
+            {
+                break;
+            }
+
+            try
+            {
+                await slots.WaitAsync(failed.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            launched++;
+            tasks.Add(ProcessInSlotAsync(name, slots, failed));
+        }
+
+        await WhenAllPreferringFailureAsync(tasks).ConfigureAwait(false);
+        return launched;
+    }
+
+    private async Task ProcessInSlotAsync(string name, SemaphoreSlim slots, CancellationTokenSource failed)
+    {
+        try
+        {
+            await ProcessRepositoryAsync(name, retrying: false, failed.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            await failed.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    /// <summary>Awaits every task and throws the first failure that is not a cancellation caused by it.</summary>
+    private static async Task WhenAllPreferringFailureAsync(IReadOnlyList<Task> tasks)
+    {
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            var failure = tasks
+                .Where(task => task.IsFaulted)
+                .SelectMany(task => task.Exception!.InnerExceptions)
+                .FirstOrDefault(inner => inner is not OperationCanceledException);
+            if (failure is not null && failure != exception)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Synchronizes one repository and returns false when it could not be read completely. Such a repository is kept
+    /// as it is and read again at the end of the pass.
+    /// </summary>
+    private async Task<bool> ProcessRepositoryAsync(string name, bool retrying, CancellationToken cancellationToken)
+    {
+        bool complete;
+        try
+        {
+            var deletesTo = CollectsDeletes ? _state.PassId : null;
+            complete = await _repositories.SyncAsync(name, _settings.SettleMargin, Source, deletesTo, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RegistryException exception) when (exception is not RegistryAuthException { AffectsEveryRequest: true })
+        {
+            _counts.AddError();
+            LogRepositoryFailed(exception, name);
+            complete = false;
+        }
+
+        if (!complete && !retrying)
+        {
+            await _services.Pending.AddRetryAsync(_state.PassId!, name, cancellationToken).ConfigureAwait(false);
+        }
+
+        return complete;
+    }
+
+    /// <summary>
+    /// Records a delete of every stored repository after <paramref name="after"/> and up to <paramref name="upTo"/>
+    /// (null bounds are open) that the page does not list.
+    /// </summary>
+    private async Task CollectAbsentRepositoriesAsync(string? after, string? upTo, CatalogPage page, CancellationToken cancellationToken)
+    {
+        if (!CollectsDeletes || _state.PassAnomaly is not null)
+        {
+            return;
+        }
+
+        var listed = new HashSet<string>(page.Repositories, StringComparer.Ordinal);
+        var version = ChangeVersion.At(page.ReadAt - _settings.SettleMargin, Source);
+        var deletes = new List<PendingDelete>();
+        await foreach (var stored in _services.Reader.ListRangeAsync(after, upTo, cancellationToken).ConfigureAwait(false))
+        {
+            if (!listed.Contains(stored.Name))
+            {
+                deletes.Add(new PendingDelete(stored.Name, PendingDeleteKind.Repository, null, version, stored.TagCount, stored.ManifestCount));
+            }
+        }
+
+        await _services.Pending.AddDeletesAsync(_state.PassId!, deletes, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void MarkAnomaly(string anomaly)
+    {
+        if (_state.PassAnomaly is null)
+        {
+            _state.PassAnomaly = anomaly;
+            LogAnomaly(_state.PassId!, anomaly);
+        }
+    }
+
+    /// <summary>Reads again the repositories that failed, decides on the pass's deletes, and ends the pass.</summary>
+    private async Task<SyncOutcome> FinishPassAsync(CancellationToken cancellationToken)
+    {
+        var passId = _state.PassId!;
+        var retries = new List<string>();
+        await foreach (var repository in _services.Pending.ReadRetriesAsync(passId, cancellationToken).ConfigureAwait(false))
+        {
+            retries.Add(repository);
+        }
+
+        foreach (var repository in retries)
+        {
+            if (PastDeadline)
+            {
+                await SaveProgressAsync(cancellationToken).ConfigureAwait(false);
+                Message = $"Paused after the time budget while reading again the repositories of pass {passId} that failed.";
+                return SyncOutcome.Paused;
+            }
+
+            if (!await ProcessRepositoryAsync(repository, retrying: true, cancellationToken).ConfigureAwait(false))
+            {
+                Interlocked.Increment(ref _passErrors);
+            }
+
+            await _services.Pending.RemoveRetryAsync(passId, repository, cancellationToken).ConfigureAwait(false);
+        }
+
+        _state.PassErrors += Interlocked.Exchange(ref _passErrors, 0);
+        var outcome = SyncOutcome.Completed;
+        var deletes = "";
+        if (!CollectsDeletes)
+        {
+            await _services.Pending.DeletePassAsync(passId, cancellationToken).ConfigureAwait(false);
+            await DropHeldDeletesAsync(passId, cancellationToken).ConfigureAwait(false);
+        }
+        else if (_state.PassAnomaly is { } anomaly)
+        {
+            await _services.Pending.DeletePassAsync(passId, cancellationToken).ConfigureAwait(false);
+            await DropHeldDeletesAsync(passId, cancellationToken).ConfigureAwait(false);
+            deletes = $" It deleted nothing because {anomaly}.";
+            LogNoDeletes(passId, anomaly);
+        }
+        else
+        {
+            (outcome, deletes) = await DecideDeletesAsync(passId, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_settings.Strategy == SyncStrategy.Initial)
+        {
+            _state.InitialImportFinishedAt ??= _services.Clock.GetUtcNow();
+        }
+
+        var errors = _state.PassErrors;
+        _state.EndPass(_services.Clock.GetUtcNow());
+        await SaveProgressAsync(cancellationToken).ConfigureAwait(false);
+        LogPassFinished(passId, errors);
+        Message = $"Pass {passId} finished; {errors} repositories could not be read in it.{deletes}";
+
+        if (string.Equals(_state.ApplyingPassId, passId, StringComparison.Ordinal)
+            && !await ApplyDeletesAsync(passId, cancellationToken).ConfigureAwait(false))
+        {
+            Message += " Paused after the time budget while applying its deletes.";
+            return SyncOutcome.Paused;
+        }
+
+        return outcome;
+    }
+
+    /// <summary>Lets the guard decide on the deletes of a pass that read the whole catalog without an anomaly.</summary>
+    private async Task<(SyncOutcome Outcome, string Message)> DecideDeletesAsync(string passId, CancellationToken cancellationToken)
+    {
+        await DropHeldDeletesAsync(passId, cancellationToken).ConfigureAwait(false);
+        var pending = await _services.Pending.CountDeletesAsync(passId, cancellationToken).ConfigureAwait(false);
+        if (pending.Total == 0)
+        {
+            return (SyncOutcome.Completed, " The registry contains everything the store shows.");
+        }
+
+        var totals = await _services.Reader.TotalsAsync(cancellationToken).ConfigureAwait(false);
+        var share = DeleteGuard.Share(pending, totals);
+        var summary = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{pending.Tags} tags, {pending.Manifests} manifests and {pending.Repositories} repositories holding {pending.TagsInRepositories} tags, {share:P1} of the store");
+        if (DeleteGuard.Allows(share, _settings.DeleteGuardRatio))
+        {
+            _state.ApplyingPassId = passId;
+            return (SyncOutcome.Completed, $" It deletes {summary}.");
+        }
+
+        _state.HeldPassId = passId;
+        _state.HeldAt = _services.Clock.GetUtcNow();
+        _state.HeldSummary = summary;
+        _run.Counts["DeletesHeld"] = pending.Total;
+        LogDeletesHeld(passId, summary, _settings.DeleteGuardRatio);
+        return (SyncOutcome.Held, string.Create(
+            CultureInfo.InvariantCulture,
+            $" It would delete {summary}, more than Sync__DeleteGuardRatio {_settings.DeleteGuardRatio}, so it deleted nothing; POST /api/sync?confirmDeletes=true with the admin key applies them."));
+    }
+
+    /// <summary>Drops the deletes an earlier pass held back: a newer pass has read the registry since.</summary>
+    private async Task DropHeldDeletesAsync(string passId, CancellationToken cancellationToken)
+    {
+        if (_state.HeldPassId is not { } held || string.Equals(held, passId, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        await _services.Pending.DeletePassAsync(held, cancellationToken).ConfigureAwait(false);
+        _state.HeldPassId = null;
+        _state.HeldAt = null;
+        _state.HeldSummary = null;
+    }
+
+    private async Task<string> ApplyConfirmedDeletesAsync(CancellationToken cancellationToken)
+    {
+        if (_state.HeldPassId is not { } held)
+        {
+            return "No deletes were held back, so there was nothing to confirm.";
+        }
+
+        var summary = _state.HeldSummary;
+        LogDeletesConfirmed(held, summary ?? "");
+        _run.Properties["ConfirmedPass"] = held;
+        _state.HeldPassId = null;
+        _state.HeldAt = null;
+        _state.HeldSummary = null;
+        await ApplyDeletesAsync(held, cancellationToken).ConfigureAwait(false);
+        return $"Applied the confirmed deletes of pass {held}: {summary}.";
+    }
+
+    /// <summary>Applies the deletes of a pass repository by repository; returns false when the time budget ended first.</summary>
+    private async Task<bool> ApplyDeletesAsync(string passId, CancellationToken cancellationToken)
+    {
+        _state.ApplyingPassId = passId;
+        await SaveProgressAsync(cancellationToken).ConfigureAwait(false);
+
+        var group = new List<PendingDelete>();
+        await foreach (var delete in _services.Pending.ReadDeletesAsync(passId, cancellationToken).ConfigureAwait(false))
+        {
+            if (group.Count > 0 && !string.Equals(group[0].Repository, delete.Repository, StringComparison.Ordinal))
+            {
+                await ApplyGroupAsync(passId, group, cancellationToken).ConfigureAwait(false);
+                group = [];
+                if (PastDeadline)
+                {
+                    await SaveProgressAsync(cancellationToken).ConfigureAwait(false);
+                    return false;
+                }
+            }
+
+            group.Add(delete);
+        }
+
+        if (group.Count > 0)
+        {
+            await ApplyGroupAsync(passId, group, cancellationToken).ConfigureAwait(false);
+        }
+
+        _state.ApplyingPassId = null;
+        await SaveProgressAsync(cancellationToken).ConfigureAwait(false);
+        LogDeletesApplied(passId);
+        return true;
+    }
+
+    private async Task ApplyGroupAsync(string passId, IReadOnlyList<PendingDelete> group, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<ImageCommand> commands = [.. group.Select(delete => delete.ToCommand())];
+        await _writer.ApplyAsync(group[0].Repository, (_, _) => Task.FromResult(commands), cancellationToken).ConfigureAwait(false);
+        await _services.Pending.RemoveDeletesAsync(passId, group, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Saves the state row and the run row with the counts so far.</summary>
+    private async Task SaveProgressAsync(CancellationToken cancellationToken)
+    {
+        await _services.Runs.SaveStateAsync(SyncService.JobName, _state.ToColumns(), cancellationToken).ConfigureAwait(false);
+        _counts.CopyTo(_run);
+        _run.Cursor = _state.Cursor;
+        await _services.Runs.SaveRunAsync(_run, cancellationToken).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(EventId = 3140, Level = LogLevel.Information, Message = "Sync pass {PassId} started with strategy {Strategy}")]
+    private partial void LogPassStarted(string passId, string strategy);
+
+    [LoggerMessage(EventId = 3141, Level = LogLevel.Information, Message = "Sync pass {PassId} finished; {Errors} repositories could not be read in it")]
+    private partial void LogPassFinished(string passId, long errors);
+
+    [LoggerMessage(EventId = 3142, Level = LogLevel.Warning, Message = "Sync pass {PassId} will delete nothing: {Anomaly}")]
+    private partial void LogAnomaly(string passId, string anomaly);
+
+    [LoggerMessage(EventId = 3143, Level = LogLevel.Warning, Message = "Sync pass {PassId} read the whole catalog but deleted nothing because {Anomaly}")]
+    private partial void LogNoDeletes(string passId, string anomaly);
+
+    [LoggerMessage(EventId = 3144, Level = LogLevel.Warning, Message = "Sync pass {PassId} would delete {Summary}, more than Sync__DeleteGuardRatio {Ratio}; nothing was deleted. POST /api/sync?confirmDeletes=true with the admin key applies them")]
+    private partial void LogDeletesHeld(string passId, string summary, double ratio);
+
+    [LoggerMessage(EventId = 3145, Level = LogLevel.Information, Message = "An operator confirmed the held deletes of sync pass {PassId}: {Summary}")]
+    private partial void LogDeletesConfirmed(string passId, string summary);
+
+    [LoggerMessage(EventId = 3146, Level = LogLevel.Information, Message = "Sync pass {PassId} applied its deletes")]
+    private partial void LogDeletesApplied(string passId);
+
+    [LoggerMessage(EventId = 3147, Level = LogLevel.Warning, Message = "Repository {Repository} could not be read and is kept as it is; it is read again at the end of the pass")]
+    private partial void LogRepositoryFailed(Exception exception, string repository);
+
+    [LoggerMessage(EventId = 3148, Level = LogLevel.Warning, Message = "The catalog lists an invalid repository name '{Repository}'; it is skipped")]
+    private partial void LogInvalidRepository(string repository);
+}
+
+/// <summary>Settings of one run.</summary>
+/// <param name="Strategy">The strategy.</param>
+/// <param name="Deadline">When the run starts no more repositories.</param>
+/// <param name="SettleMargin">How far before the read the writes are versioned.</param>
+/// <param name="DeleteGuardRatio">Largest share of the store deleted without confirmation.</param>
+/// <param name="Concurrency">Repositories synchronized at once, and registry requests in flight.</param>
+internal sealed record SyncRunSettings(
+    SyncStrategy Strategy,
+    DateTimeOffset Deadline,
+    TimeSpan SettleMargin,
+    double DeleteGuardRatio,
+    int Concurrency);
+
+/// <summary>Services a run uses.</summary>
+internal sealed record SyncRunServices(
+    RegistryClient Client,
+    IImageStore Images,
+    SyncPendingStore Pending,
+    SyncStoreReader Reader,
+    JobRunStore Runs,
+    SemaphoreSlim Gate,
+    TimeProvider Clock);
+
+/// <summary>Ids of runs and passes: the UTC start time to 100 ns, and a random suffix.</summary>
+/// <remarks>
+/// The registry's <c>Date</c> header counts whole seconds, so two runs in one second write with equal times; the
+/// source id <c>sync:RUN</c> then breaks the tie, and because it starts with the start time, the later run wins.
+/// </remarks>
+internal static class SyncIds
+{
+    public static string New(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'.'fffffff'Z'", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8];
+}
