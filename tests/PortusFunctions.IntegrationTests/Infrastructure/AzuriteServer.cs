@@ -6,12 +6,14 @@ internal sealed class AzuriteServer : IAsyncDisposable
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private readonly string _location;
+    private readonly bool _inMemory;
     private ExternalProcess? _process;
 
-    private AzuriteServer(int port, string location)
+    private AzuriteServer(int port, string location, bool inMemory)
     {
         Port = port;
         _location = location;
+        _inMemory = inMemory;
     }
 
     /// <summary>Port of the table endpoint.</summary>
@@ -25,9 +27,13 @@ internal sealed class AzuriteServer : IAsyncDisposable
         $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";
 
     /// <summary>Starts a server on a free port with an empty folder.</summary>
-    public static async Task<AzuriteServer> StartAsync()
+    /// <param name="inMemory">
+    /// Keep the data in memory only, without Azurite's periodic save of the whole database to disk; the data is lost
+    /// when the server stops.
+    /// </param>
+    public static async Task<AzuriteServer> StartAsync(bool inMemory = false)
     {
-        var server = new AzuriteServer(TestTools.FreePort(), TestTools.TemporaryFolder("azurite"));
+        var server = new AzuriteServer(TestTools.FreePort(), TestTools.TemporaryFolder("azurite"), inMemory);
         await server.StartAgainAsync().ConfigureAwait(false);
         return server;
     }
@@ -51,7 +57,7 @@ internal sealed class AzuriteServer : IAsyncDisposable
         _process = await ExternalProcess.StartAsync(
             TestTools.AzuriteTable,
             ["--tableHost", "127.0.0.1", "--tablePort", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-             "--location", _location, "--skipApiVersionCheck", "--disableProductStyleUrl"],
+             .. (_inMemory ? ["--inMemoryPersistence"] : new[] { "--location", _location }), "--skipApiVersionCheck", "--disableProductStyleUrl"],
             Port).ConfigureAwait(false);
     }
 

@@ -27,6 +27,9 @@ internal sealed class ExternalProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Process id of the program.</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>Whether the program is still running.</summary>
     public bool IsRunning => !_process.HasExited;
 

@@ -32,6 +32,9 @@ internal sealed class HostProcess : IAsyncDisposable
     /// <summary>A client that sends the reader key.</summary>
     public HttpClient Client { get; }
 
+    /// <summary>Process id of the running host, or 0 while it is stopped.</summary>
+    public int ProcessId => _process?.ProcessId ?? 0;
+
     /// <summary>Output of the current process.</summary>
     public string Output => _process?.Output ?? "";
 

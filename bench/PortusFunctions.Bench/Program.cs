@@ -1,0 +1,3 @@
+using PortusFunctions.Bench;
+
+return await BenchCommand.RunAsync(args).ConfigureAwait(false);
