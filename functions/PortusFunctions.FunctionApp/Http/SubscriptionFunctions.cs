@@ -5,7 +5,7 @@ using PortusFunctions.Webhooks.Api;
 
 namespace PortusFunctions.FunctionApp.Http;
 
-/// <summary>The admin API of webhook subscriptions. Anonymous at the Functions level: the handlers require the admin key.</summary>
+/// <summary>The admin API of webhook subscriptions. The function key is required on top of the admin key that the handlers check.</summary>
 public sealed class SubscriptionFunctions
 {
     private readonly SubscriptionEndpoints _endpoints;
@@ -19,21 +19,21 @@ public sealed class SubscriptionFunctions
     /// <summary>Handles <c>POST /api/subscriptions</c>.</summary>
     [Function("CreateSubscription")]
     public async Task<IActionResult> CreateAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = SubscriptionEndpoints.CollectionRoute)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = SubscriptionEndpoints.CollectionRoute)] HttpRequest request,
         CancellationToken cancellationToken) =>
         new ResultAction(await _endpoints.CreateAsync(request, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Handles <c>GET /api/subscriptions</c>.</summary>
     [Function("ListSubscriptions")]
     public async Task<IActionResult> ListAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = SubscriptionEndpoints.CollectionRoute)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = SubscriptionEndpoints.CollectionRoute)] HttpRequest request,
         CancellationToken cancellationToken) =>
         new ResultAction(await _endpoints.ListAsync(request, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Handles <c>GET /api/subscriptions/{id}</c>.</summary>
     [Function("GetSubscription")]
     public async Task<IActionResult> GetAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = SubscriptionEndpoints.ItemRoute)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = SubscriptionEndpoints.ItemRoute)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
         new ResultAction(await _endpoints.GetAsync(request, id, cancellationToken).ConfigureAwait(false));
@@ -41,7 +41,7 @@ public sealed class SubscriptionFunctions
     /// <summary>Handles <c>DELETE /api/subscriptions/{id}</c>.</summary>
     [Function("DeleteSubscription")]
     public async Task<IActionResult> DeleteAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = SubscriptionEndpoints.ItemRoute)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = SubscriptionEndpoints.ItemRoute)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
         new ResultAction(await _endpoints.DeleteAsync(request, id, cancellationToken).ConfigureAwait(false));
@@ -49,7 +49,7 @@ public sealed class SubscriptionFunctions
     /// <summary>Handles <c>GET /api/subscriptions/{id}/deliveries</c>.</summary>
     [Function("ListSubscriptionDeliveries")]
     public async Task<IActionResult> ListDeliveriesAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = SubscriptionEndpoints.DeliveriesRoute)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = SubscriptionEndpoints.DeliveriesRoute)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
         new ResultAction(await _endpoints.ListDeliveriesAsync(request, id, cancellationToken).ConfigureAwait(false));

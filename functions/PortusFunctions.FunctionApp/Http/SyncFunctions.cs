@@ -5,7 +5,10 @@ using PortusFunctions.Http;
 
 namespace PortusFunctions.FunctionApp.Http;
 
-/// <summary>The sync trigger and status. Anonymous at the Functions level: the handlers require the admin or reader key.</summary>
+/// <summary>
+/// The sync trigger and status. The trigger requires the function key on top of the admin key; the status is anonymous at
+/// the Functions level and its handler requires the reader key.
+/// </summary>
 public sealed class SyncFunctions
 {
     private readonly SyncEndpoints _endpoints;
@@ -19,7 +22,7 @@ public sealed class SyncFunctions
     /// <summary>Handles <c>POST /api/sync</c>.</summary>
     [Function("RunSync")]
     public async Task<IActionResult> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = SyncEndpoints.RunRoute)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = SyncEndpoints.RunRoute)] HttpRequest request,
         CancellationToken cancellationToken) =>
         new ResultAction(await _endpoints.RunAsync(request, cancellationToken).ConfigureAwait(false));
 
