@@ -11,6 +11,7 @@ public sealed class PortusMetrics : IDisposable
     public const string MeterName = "PortusFunctions";
 
     private readonly Meter _meter;
+    private long _scansPending;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
     public PortusMetrics(IMeterFactory meterFactory)
@@ -33,6 +34,9 @@ public sealed class PortusMetrics : IDisposable
         SyncRuns = _meter.CreateCounter<long>("portus.sync.runs", "{run}", "Catalog sync runs, by final status.");
         SyncTagsRead = _meter.CreateCounter<long>("portus.sync.tags.read", "{tag}", "Tags listed by the registry during catalog sync runs.");
         SyncChanges = _meter.CreateCounter<long>("portus.sync.changes", "{change}", "Tags, manifests and repositories the catalog sync added, updated or deleted.");
+        SyncErrors = _meter.CreateCounter<long>("portus.sync.errors", "{error}", "Tags and repositories a catalog sync run could not read.");
+        SyncDuration = _meter.CreateHistogram<double>("portus.sync.duration", "s", "Duration of catalog sync runs, by final status.");
+        _meter.CreateObservableGauge("portus.scans.pending", () => Interlocked.Read(ref _scansPending), "{digest}", "Digests waiting for a scan or a retry at the end of the last scan run.");
     }
 
     /// <summary>Registry events received, by disposition.</summary>
@@ -78,6 +82,15 @@ public sealed class PortusMetrics : IDisposable
 
     /// <summary>Changes the catalog sync applied, tagged with <c>change</c>: added, updated or deleted.</summary>
     public Counter<long> SyncChanges { get; }
+
+    /// <summary>Tags and repositories a sync run could not read.</summary>
+    public Counter<long> SyncErrors { get; }
+
+    /// <summary>Seconds a sync run took, tagged with its status.</summary>
+    public Histogram<double> SyncDuration { get; }
+
+    /// <summary>Records how many digests wait for a scan or a retry, which <c>portus.scans.pending</c> reports.</summary>
+    public void RecordScansPending(long count) => Interlocked.Exchange(ref _scansPending, count);
 
     /// <inheritdoc/>
     public void Dispose() => _meter.Dispose();

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PortusFunctions.Hosting;
+using PortusFunctions.Diagnostics;
 using PortusFunctions.Images;
 using PortusFunctions.Jobs;
 using PortusFunctions.Storage;
@@ -41,6 +42,7 @@ public sealed partial class ScanJob : IScanJob
     private readonly JobLeases _leases;
     private readonly JobRunStore _runs;
     private readonly IReadOnlyList<IScanNotificationSink> _sinks;
+    private readonly PortusMetrics _metrics;
     private readonly IOptions<ScanOptions> _options;
     private readonly TimeProvider _clock;
     private readonly ILogger<ScanJob> _logger;
@@ -55,11 +57,13 @@ public sealed partial class ScanJob : IScanJob
         JobLeases leases,
         JobRunStore runs,
         IEnumerable<IScanNotificationSink> sinks,
+        PortusMetrics metrics,
         IOptions<ScanOptions> options,
         TimeProvider clock,
         ILogger<ScanJob> logger)
     {
         _sinks = [.. sinks];
+        _metrics = metrics;
         _client = client;
         _worker = worker;
         _store = store;
@@ -171,7 +175,9 @@ public sealed partial class ScanJob : IScanJob
 
         await ScanManifestsAsync(candidates, rows, scanner, owner, deadline, progress, cancellationToken).ConfigureAwait(false);
         await ComposeIndexesAsync(candidates, rows, deadline, progress, cancellationToken).ConfigureAwait(false);
-        await AnnounceOutcomesAsync(candidates, counters, cancellationToken).ConfigureAwait(false);
+        var statuses = await _store.ListAsync(cancellationToken).ConfigureAwait(false);
+        _metrics.RecordScansPending(statuses.Count(row => row.Status is ScanStatuses.Pending or ScanStatuses.InProgress or ScanStatuses.Failed));
+        await AnnounceOutcomesAsync(statuses, candidates, counters, cancellationToken).ConfigureAwait(false);
 
         var deferred = counters.Get(ScanCounters.Deferred);
         run.Status = deferred > 0 ? JobRunStatus.Paused : JobRunStatus.Completed;
@@ -245,15 +251,18 @@ public sealed partial class ScanJob : IScanJob
     /// row's ETag. An outcome whose announcement failed, or whose process stopped before clearing the flag, is
     /// announced again on the next run; the sinks are idempotent by the scan id.
     /// </summary>
-    private async Task AnnounceOutcomesAsync(Dictionary<string, ScanCandidate> candidates, ScanCounters counters, CancellationToken cancellationToken)
+    private async Task AnnounceOutcomesAsync(
+        IReadOnlyList<ScanStatusRecord> statuses,
+        Dictionary<string, ScanCandidate> candidates,
+        ScanCounters counters,
+        CancellationToken cancellationToken)
     {
         if (_sinks.Count == 0)
         {
             return;
         }
 
-        var rows = await _store.ListAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var row in rows.Where(row => row.NotificationPending))
+        foreach (var row in statuses.Where(row => row.NotificationPending))
         {
             if (candidates.TryGetValue(row.Digest, out var candidate) && candidate.References.Count > 0 && ToNotification(row, candidate) is { } notification)
             {

@@ -185,7 +185,7 @@ public sealed partial class SyncService : ISyncService
         run.Cursor = state.PassId is null ? null : state.Cursor;
         counts.CopyTo(run);
         await SaveFinalRunAsync(run).ConfigureAwait(false);
-        RecordMetrics(run.Status, counts);
+        RecordMetrics(run, counts);
         LogFinished(run.RunId, run.Status, counts.RepositoriesRead, counts.TagsRead, counts.Added, counts.Updated, counts.Deleted, counts.Skipped, counts.Errors, run.Cursor ?? "");
         return new SyncRunResult(outcome, run.Message ?? "", run);
     }
@@ -242,9 +242,12 @@ public sealed partial class SyncService : ISyncService
         }
     }
 
-    private void RecordMetrics(string status, SyncCounts counts)
+    private void RecordMetrics(JobRun run, SyncCounts counts)
     {
-        _metrics.SyncRuns.Add(1, new KeyValuePair<string, object?>("status", status));
+        var status = new KeyValuePair<string, object?>("status", run.Status);
+        _metrics.SyncRuns.Add(1, status);
+        _metrics.SyncDuration.Record(((run.FinishedAt ?? run.StartedAt) - run.StartedAt).TotalSeconds, status);
+        _metrics.SyncErrors.Add(counts.Errors);
         _metrics.SyncTagsRead.Add(counts.TagsRead);
         _metrics.SyncChanges.Add(counts.Added, new KeyValuePair<string, object?>("change", "added"));
         _metrics.SyncChanges.Add(counts.Updated, new KeyValuePair<string, object?>("change", "updated"));

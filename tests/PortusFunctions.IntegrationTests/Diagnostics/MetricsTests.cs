@@ -45,4 +45,32 @@ public sealed class MetricsTests
         Assert.Equal(1, totals.GetValueOrDefault("portus.events.ignored"));
         Assert.Equal(1, totals.GetValueOrDefault("portus.inbox.lag"));
     }
+
+    [Fact]
+    public async Task ScanRun_FailedScans_ReportedAsPendingGauge()
+    {
+        await using var adapter = await HarborAdapterServer.StartAsync();
+        adapter.PendingPolls = 0;
+        adapter.FailWith = "database not ready";
+        await using var host = await Scanning.ScanFixtures.StartHostAsync(adapter.Url);
+        await Scanning.ScanFixtures.PushAsync(host, "team/app", Scanning.ScanFixtures.NewDigest("one"), "v1");
+        await Scanning.ScanFixtures.PushAsync(host, "team/app", Scanning.ScanFixtures.NewDigest("two"), "v2");
+        var meter = host.Service<PortusMetrics>().EventsReceived.Meter;
+        long? pending = null;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, subscriber) =>
+        {
+            if (ReferenceEquals(instrument.Meter, meter) && instrument.Name == "portus.scans.pending")
+            {
+                subscriber.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => pending = value);
+        listener.Start();
+
+        await Scanning.ScanFixtures.RunScanAsync(host);
+        listener.RecordObservableInstruments();
+
+        Assert.Equal(2, pending);
+    }
 }
