@@ -37,6 +37,12 @@ internal sealed class FaultProxy : IAsyncDisposable
     /// <summary>Decides the fault of each request, or null to pass it through; null passes every request.</summary>
     public Func<HttpRequest, ProxyFault?>? Rule { get; set; }
 
+    /// <summary>
+    /// Amount added to the <c>Date</c> header of every response from the registry, as a registry replica whose clock
+    /// runs ahead would send it; zero leaves the header as it is.
+    /// </summary>
+    public TimeSpan DateShift { get; set; }
+
     /// <summary>Every request seen, as <c>METHOD PATH?QUERY</c>.</summary>
     public IReadOnlyList<string> Requests => [.. _requests];
 
@@ -72,6 +78,11 @@ internal sealed class FaultProxy : IAsyncDisposable
         if (fault?.Delay is { } delay)
         {
             await Task.Delay(delay, context.RequestAborted).ConfigureAwait(false);
+        }
+
+        if (fault?.Until is { } gate)
+        {
+            await gate.WaitAsync(context.RequestAborted).ConfigureAwait(false);
         }
 
         if (fault?.Status is { } status)
@@ -114,6 +125,11 @@ internal sealed class FaultProxy : IAsyncDisposable
             {
                 context.Response.Headers[header.Key] = header.Value.ToArray();
             }
+        }
+
+        if (DateShift != TimeSpan.Zero && response.Headers.Date is { } date)
+        {
+            context.Response.Headers.Date = (date + DateShift).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         }
 
         // The proxy rewrites the registry's own links to point at itself.
@@ -174,6 +190,7 @@ internal sealed class FaultProxy : IAsyncDisposable
 /// <param name="Link">Rewrite the <c>Link</c> header; returning null removes it.</param>
 /// <param name="AbortAfterBytes">Send only this many bytes of the body, then drop the connection.</param>
 /// <param name="DelayAnswer">Wait this long after the registry answered, so the answer arrives late but says what the registry held earlier.</param>
+/// <param name="Until">Wait until this task completes before asking the registry, so a test decides when the request goes on.</param>
 internal sealed record ProxyFault(
     int? Status = null,
     IReadOnlyDictionary<string, string>? Headers = null,
@@ -181,4 +198,5 @@ internal sealed record ProxyFault(
     Func<string, string>? Body = null,
     Func<string?, string?>? Link = null,
     int? AbortAfterBytes = null,
-    TimeSpan? DelayAnswer = null);
+    TimeSpan? DelayAnswer = null,
+    Task? Until = null);
