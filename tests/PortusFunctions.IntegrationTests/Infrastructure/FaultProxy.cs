@@ -9,7 +9,8 @@ namespace PortusFunctions.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// An HTTP proxy on 127.0.0.1 in front of a real registry that answers some requests with a fault instead: an
-/// error status, a delay, a body cut short or rewritten, or a changed <c>Link</c> header.
+/// error status, a delay, a body cut short or rewritten, or a changed <c>Link</c> header. It forwards request
+/// bodies too, so it also fits in front of a host's webhook.
 /// </summary>
 internal sealed class FaultProxy : IAsyncDisposable
 {
@@ -103,11 +104,20 @@ internal sealed class FaultProxy : IAsyncDisposable
         }
 
         using var forward = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(_target, $"{request.Path}{request.QueryString}"));
+        using var requestBody = new MemoryStream();
+        await request.Body.CopyToAsync(requestBody, context.RequestAborted).ConfigureAwait(false);
+        if (requestBody.Length > 0)
+        {
+            forward.Content = new ByteArrayContent(requestBody.ToArray());
+        }
+
         foreach (var (name, value) in request.Headers)
         {
-            if (!HopHeaders.Contains(name) && !name.Equals("Host", StringComparison.OrdinalIgnoreCase))
+            if (!HopHeaders.Contains(name)
+                && !name.Equals("Host", StringComparison.OrdinalIgnoreCase)
+                && !forward.Headers.TryAddWithoutValidation(name, value.ToArray()))
             {
-                forward.Headers.TryAddWithoutValidation(name, value.ToArray());
+                forward.Content?.Headers.TryAddWithoutValidation(name, value.ToArray());
             }
         }
 
