@@ -102,6 +102,7 @@ public class TableStore
         clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(100);
         clientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(2);
         clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        clientOptions.AddPolicy(new RetriesExhaustedPolicy(), HttpPipelinePosition.PerCall);
 
         if (!settings.UsesEndpointUri)
         {

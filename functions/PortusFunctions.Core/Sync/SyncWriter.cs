@@ -79,6 +79,11 @@ public sealed partial class SyncWriter
         }
     }
 
+    /// <summary>
+    /// Applies one command and counts it. A command counts as skipped when a newer change in the store hides its
+    /// effect, although it still records its version. That is a push that is not visible afterwards, a tag or
+    /// digest delete whose target is still visible, or a repository delete that removed nothing visible.
+    /// </summary>
     private static void Apply(ImagePartition partition, ImageCommand command, ChunkCounts chunk)
     {
         var existed = command switch
@@ -87,26 +92,32 @@ public sealed partial class SyncWriter
             PushManifest push => partition.FindManifest(push.Digest) is { } row && partition.IsVisible(row),
             _ => true,
         };
+        var visibleBefore = partition.Summary.TagCount + partition.Summary.ManifestCount;
 
         var outcome = partition.Apply(command);
-        if (!outcome.Changed || outcome.IsIgnored)
+        var effective = command switch
+        {
+            PushManifest { Tag: { } tag } push => string.Equals(partition.VisibleDigest(partition.FindTag(tag)!), push.Digest, StringComparison.Ordinal),
+            PushManifest push => partition.IsVisible(partition.FindManifest(push.Digest)!),
+            DeleteTag delete => partition.VisibleDigest(partition.FindTag(delete.Tag)!) is null,
+            DeleteDigest delete => !partition.IsVisible(partition.FindManifest(delete.Digest)!),
+            _ => partition.Summary.TagCount + partition.Summary.ManifestCount < visibleBefore,
+        };
+        if (!outcome.Changed || outcome.IsIgnored || !effective)
         {
             chunk.Skipped++;
         }
-        else if (command is PushManifest)
+        else if (command is not PushManifest)
         {
-            if (existed)
-            {
-                chunk.Updated++;
-            }
-            else
-            {
-                chunk.Added++;
-            }
+            chunk.Deleted++;
+        }
+        else if (existed)
+        {
+            chunk.Updated++;
         }
         else
         {
-            chunk.Deleted++;
+            chunk.Added++;
         }
     }
 

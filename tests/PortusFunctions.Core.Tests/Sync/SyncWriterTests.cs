@@ -65,10 +65,56 @@ public sealed class SyncWriterTests
         Assert.Equal(Digest, partition.VisibleDigest(partition.FindTag("v1")!));
     }
 
+    [Fact]
+    public async Task Apply_RepositoryDeleteOlderThanPush_CountsSkipped()
+    {
+        var later = ChangeVersion.At(Version.Time.AddSeconds(1), "event-1");
+        var images = Store([], failFirstCommit: false, new PushManifest(Repository, later, Digest, MediaTypes.OciManifest, ManifestDetails.Unknown, "v1"));
+        var counts = new SyncCounts();
+        IReadOnlyList<ImageCommand> commands = [new DeleteRepository(Repository, Version)];
+
+        var partition = await new SyncWriter(images.Object, counts, NullLogger.Instance).ApplyAsync(Repository, (_, _) => Task.FromResult(commands), CancellationToken.None);
+
+        Assert.Equal(Digest, partition.VisibleDigest(partition.FindTag("v1")!));
+        Assert.Equal(0, counts.Deleted);
+        Assert.Equal(1, counts.Skipped);
+    }
+
+    [Fact]
+    public async Task Apply_PushOlderThanDigestDelete_CountsSkipped()
+    {
+        var later = ChangeVersion.At(Version.Time.AddSeconds(1), "event-1");
+        var images = Store([], failFirstCommit: false, new DeleteDigest(Repository, later, Digest));
+        var counts = new SyncCounts();
+        IReadOnlyList<ImageCommand> commands = [Push("v1")];
+
+        var partition = await new SyncWriter(images.Object, counts, NullLogger.Instance).ApplyAsync(Repository, (_, _) => Task.FromResult(commands), CancellationToken.None);
+
+        Assert.Null(partition.VisibleDigest(partition.FindTag("v1")!));
+        Assert.Equal(0, counts.Added);
+        Assert.Equal(1, counts.Skipped);
+    }
+
+    [Fact]
+    public async Task Apply_TagDeleteOfVisibleTag_CountsDeleted()
+    {
+        var earlier = ChangeVersion.At(Version.Time.AddSeconds(-1), "event-1");
+        var images = Store([], failFirstCommit: false, new PushManifest(Repository, earlier, Digest, MediaTypes.OciManifest, ManifestDetails.Unknown, "v1"));
+        var counts = new SyncCounts();
+        IReadOnlyList<ImageCommand> commands = [new DeleteTag(Repository, Version, "v1")];
+
+        var partition = await new SyncWriter(images.Object, counts, NullLogger.Instance).ApplyAsync(Repository, (_, _) => Task.FromResult(commands), CancellationToken.None);
+
+        Assert.Null(partition.VisibleDigest(partition.FindTag("v1")!));
+        Assert.Equal(1, counts.Deleted);
+        Assert.Equal(0, counts.Skipped);
+    }
+
     private static PushManifest Push(string tag) =>
         new(Repository, Version, Digest, MediaTypes.OciManifest, new ManifestDetails(10, MediaTypes.OciConfig, []), tag);
 
-    private static Mock<IImageStore> Store(List<int> committed, bool failFirstCommit)
+    /// <summary>A store whose repository contains the committed result of <paramref name="stored"/> at each load.</summary>
+    private static Mock<IImageStore> Store(List<int> committed, bool failFirstCommit, params ImageCommand[] stored)
     {
         var images = new Mock<IImageStore>();
         images.Setup(store => store.LoadAsync(Repository, It.IsAny<CancellationToken>()))
@@ -76,6 +122,12 @@ public sealed class SyncWriterTests
             {
                 var partition = new ImagePartition(new RepositorySummary { Name = Repository });
                 partition.MarkComplete();
+                foreach (var command in stored)
+                {
+                    partition.Apply(command);
+                }
+
+                partition.MarkCommitted();
                 return partition;
             });
         var failed = !failFirstCommit;

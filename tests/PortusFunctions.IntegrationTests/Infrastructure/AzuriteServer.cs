@@ -42,11 +42,15 @@ internal sealed class AzuriteServer : IAsyncDisposable
     /// Stops the server with SIGINT, the only signal on which Azurite 3.37 saves its data before exiting. Killed any
     /// other way, it loses the writes since its last periodic save (every 5 s), which real Table Storage never does.
     /// </summary>
+    /// <remarks>
+    /// On SIGINT Azurite 3.37 rejects connections at once, saves its data, writes "successfully closed", and then stays
+    /// alive for many seconds; it is killed once that line appears.
+    /// </remarks>
     public async Task StopAsync()
     {
         if (_process is not null)
         {
-            await _process.StopGracefullyAsync("INT", TimeSpan.FromSeconds(20)).ConfigureAwait(false);
+            await _process.StopGracefullyAsync("INT", TimeSpan.FromSeconds(20), "Azurite Table service successfully closed").ConfigureAwait(false);
             _process = null;
         }
     }

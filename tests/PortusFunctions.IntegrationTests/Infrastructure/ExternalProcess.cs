@@ -120,22 +120,21 @@ internal sealed class ExternalProcess : IAsyncDisposable
 
     /// <summary>
     /// Sends <paramref name="signal"/> (such as <c>INT</c> or <c>TERM</c>) and waits up to <paramref name="timeout"/>
-    /// for the program to exit on its own, then kills it.
+    /// for the program to exit on its own, or to write <paramref name="closedMessage"/> when it stays alive after it
+    /// finished closing; then kills it.
     /// </summary>
-    public async Task StopGracefullyAsync(string signal, TimeSpan timeout)
+    public async Task StopGracefullyAsync(string signal, TimeSpan timeout, string? closedMessage = null)
     {
         if (!_process.HasExited)
         {
             using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             await kill.WaitForExitAsync().ConfigureAwait(false);
-            using var wait = new CancellationTokenSource(timeout);
-            try
+            var deadline = DateTime.UtcNow + timeout;
+            while (!_process.HasExited
+                && DateTime.UtcNow < deadline
+                && !(closedMessage is not null && Output.Contains(closedMessage, StringComparison.Ordinal)))
             {
-                await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Did not exit in time: DisposeAsync kills it.
+                await Task.Delay(50).ConfigureAwait(false);
             }
         }
 

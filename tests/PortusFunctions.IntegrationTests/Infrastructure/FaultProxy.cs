@@ -9,7 +9,8 @@ namespace PortusFunctions.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// An HTTP proxy on 127.0.0.1 in front of a real registry that answers some requests with a fault instead: an
-/// error status, a delay, a body cut short or rewritten, or a changed <c>Link</c> header.
+/// error status, a delay, a body cut short or rewritten, or a changed <c>Link</c> header. It forwards request
+/// bodies too, so it also fits in front of a host's webhook.
 /// </summary>
 internal sealed class FaultProxy : IAsyncDisposable
 {
@@ -36,6 +37,12 @@ internal sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>Decides the fault of each request, or null to pass it through; null passes every request.</summary>
     public Func<HttpRequest, ProxyFault?>? Rule { get; set; }
+
+    /// <summary>
+    /// Amount added to the <c>Date</c> header of every response from the registry, as a registry replica whose clock
+    /// runs ahead would send it; zero leaves the header as it is.
+    /// </summary>
+    public TimeSpan DateShift { get; set; }
 
     /// <summary>Every request seen, as <c>METHOD PATH?QUERY</c>.</summary>
     public IReadOnlyList<string> Requests => [.. _requests];
@@ -74,6 +81,11 @@ internal sealed class FaultProxy : IAsyncDisposable
             await Task.Delay(delay, context.RequestAborted).ConfigureAwait(false);
         }
 
+        if (fault?.Until is { } gate)
+        {
+            await gate.WaitAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+
         if (fault?.Status is { } status)
         {
             context.Response.StatusCode = status;
@@ -92,11 +104,20 @@ internal sealed class FaultProxy : IAsyncDisposable
         }
 
         using var forward = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(_target, $"{request.Path}{request.QueryString}"));
+        using var requestBody = new MemoryStream();
+        await request.Body.CopyToAsync(requestBody, context.RequestAborted).ConfigureAwait(false);
+        if (requestBody.Length > 0)
+        {
+            forward.Content = new ByteArrayContent(requestBody.ToArray());
+        }
+
         foreach (var (name, value) in request.Headers)
         {
-            if (!HopHeaders.Contains(name) && !name.Equals("Host", StringComparison.OrdinalIgnoreCase))
+            if (!HopHeaders.Contains(name)
+                && !name.Equals("Host", StringComparison.OrdinalIgnoreCase)
+                && !forward.Headers.TryAddWithoutValidation(name, value.ToArray()))
             {
-                forward.Headers.TryAddWithoutValidation(name, value.ToArray());
+                forward.Content?.Headers.TryAddWithoutValidation(name, value.ToArray());
             }
         }
 
@@ -114,6 +135,11 @@ internal sealed class FaultProxy : IAsyncDisposable
             {
                 context.Response.Headers[header.Key] = header.Value.ToArray();
             }
+        }
+
+        if (DateShift != TimeSpan.Zero && response.Headers.Date is { } date)
+        {
+            context.Response.Headers.Date = (date + DateShift).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         }
 
         // The proxy rewrites the registry's own links to point at itself.
@@ -174,6 +200,7 @@ internal sealed class FaultProxy : IAsyncDisposable
 /// <param name="Link">Rewrite the <c>Link</c> header; returning null removes it.</param>
 /// <param name="AbortAfterBytes">Send only this many bytes of the body, then drop the connection.</param>
 /// <param name="DelayAnswer">Wait this long after the registry answered, so the answer arrives late but says what the registry held earlier.</param>
+/// <param name="Until">Wait until this task completes before asking the registry, so a test decides when the request goes on.</param>
 internal sealed record ProxyFault(
     int? Status = null,
     IReadOnlyDictionary<string, string>? Headers = null,
@@ -181,4 +208,5 @@ internal sealed record ProxyFault(
     Func<string, string>? Body = null,
     Func<string?, string?>? Link = null,
     int? AbortAfterBytes = null,
-    TimeSpan? DelayAnswer = null);
+    TimeSpan? DelayAnswer = null,
+    Task? Until = null);

@@ -39,6 +39,17 @@ internal static class ReadApi
         return new SortedDictionary<string, int>(list!.Repositories.ToDictionary(repository => repository.Name, repository => repository.ManifestCount), StringComparer.Ordinal);
     }
 
+    /// <summary>Returns the number of tags of each repository that the read API lists, as its counts keep them.</summary>
+    public static async Task<SortedDictionary<string, int>> TagCountsAsync(HttpClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+
+        var list = await client.GetFromJsonAsync<RepositoryList>("api/repositories").ConfigureAwait(false);
+        return new SortedDictionary<string, int>(
+            list!.Repositories.Where(repository => repository.TagCount > 0).ToDictionary(repository => repository.Name, repository => repository.TagCount),
+            StringComparer.Ordinal);
+    }
+
     /// <summary>Returns the registry's repositories that have tags, and each tag's digest.</summary>
     public static async Task<SortedDictionary<string, SortedDictionary<string, string>>> TaggedRepositoriesAsync(RegistryServer registry)
     {

@@ -200,6 +200,36 @@ internal sealed class RegistryServer : IAsyncDisposable
     public void RemoveRepository(string repository) =>
         Directory.Delete(Path.Combine(_storage, "docker", "registry", "v2", "repositories", repository), recursive: true);
 
+    /// <summary>
+    /// Returns the number of manifests of each repository that has any, read from the registry's storage: a
+    /// manifest is held while its revision link exists, and a delete by digest removes that link. Index children
+    /// count as manifests of their own, as the registry stores them.
+    /// </summary>
+    public SortedDictionary<string, int> ManifestCounts()
+    {
+        var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var root = Path.Combine(_storage, "docker", "registry", "v2", "repositories");
+        if (!Directory.Exists(root))
+        {
+            return counts;
+        }
+
+        foreach (var manifests in Directory.EnumerateDirectories(root, "_manifests", SearchOption.AllDirectories))
+        {
+            var revisions = Path.Combine(manifests, "revisions");
+            var count = Directory.Exists(revisions)
+                ? Directory.EnumerateFiles(revisions, "link", SearchOption.AllDirectories).Count()
+                : 0;
+            if (count > 0)
+            {
+                var repository = Path.GetRelativePath(root, Path.GetDirectoryName(manifests)!).Replace(Path.DirectorySeparatorChar, '/');
+                counts[repository] = count;
+            }
+        }
+
+        return counts;
+    }
+
     /// <summary>Deletes a manifest by digest, which removes every tag at it.</summary>
     public async Task DeleteManifestAsync(string repository, string digest)
     {

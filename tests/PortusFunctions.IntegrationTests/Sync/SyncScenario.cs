@@ -34,9 +34,18 @@ internal sealed class SyncScenario : IAsyncDisposable
     };
 
     /// <summary>Starts a registry (with the given <c>auth:</c> section) and pushes the seed.</summary>
-    public static async Task<SyncScenario> SeedAsync(string? auth = null, string? credentials = null)
+    /// <param name="auth">The registry's <c>auth:</c> section, or null for anonymous access.</param>
+    /// <param name="credentials">Credentials of pushes, <c>USER:PASSWORD</c>, or null.</param>
+    /// <param name="notificationUrl">Webhook the registry notifies of every event, with the test secret; null for none.</param>
+    /// <param name="port">Port of the registry, for a host that must know its URL before it starts; a free one when null.</param>
+    public static async Task<SyncScenario> SeedAsync(
+        string? auth = null,
+        string? credentials = null,
+        Uri? notificationUrl = null,
+        int? port = null)
     {
-        var registry = await RegistryServer.StartAsync(auth: auth).ConfigureAwait(false);
+        var secret = notificationUrl is null ? null : PortusHost.Secret;
+        var registry = await RegistryServer.StartAsync(notificationUrl, secret, auth: auth, port: port).ConfigureAwait(false);
         var images = await ImageFactory.CreateAsync().ConfigureAwait(false);
         var scenario = new SyncScenario(registry, images, credentials);
         foreach (var name in new[] { "oci", "docker", "old", "shared", "gone", "empty", "moved" })
