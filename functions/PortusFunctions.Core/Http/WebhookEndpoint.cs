@@ -93,13 +93,21 @@ public sealed partial class WebhookEndpoint
                     : Problems.Result(StatusCodes.Status400BadRequest, "Invalid notification body", parsed.Error!);
             }
 
-            var result = await _ingestion.IngestAsync(parsed.Events, cancellationToken).ConfigureAwait(false);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(options.StoreTimeout);
+            var result = await _ingestion.IngestAsync(parsed.Events, deadline.Token).ConfigureAwait(false);
             return Results.Json(result, ApiJson.Api.IngestResult, statusCode: StatusCodes.Status202Accepted);
         }
         catch (StorageUnavailableException exception)
         {
             LogStorageUnavailable(exception);
             return Problems.StorageUnavailable("The events were not stored because Table Storage is unavailable; send them again later.");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogStoreTimedOut(options.StoreTimeout.TotalSeconds);
+            return Problems.StorageUnavailable(
+                $"Table Storage did not confirm the events within {options.StoreTimeout.TotalSeconds:0.###} s (setting Webhook__StoreTimeout); send them again later.");
         }
     }
 
@@ -165,4 +173,7 @@ public sealed partial class WebhookEndpoint
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Delivery not stored: storage is unavailable; returned 503")]
     private partial void LogStorageUnavailable(Exception exception);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Delivery not confirmed by storage within {Seconds} s; returned 503")]
+    private partial void LogStoreTimedOut(double seconds);
 }

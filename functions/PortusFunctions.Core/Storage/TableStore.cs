@@ -101,7 +101,7 @@ public class TableStore
         clientOptions.Retry.MaxRetries = 3;
         clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(100);
         clientOptions.Retry.MaxDelay = TimeSpan.FromSeconds(2);
-        clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        clientOptions.Retry.NetworkTimeout = TimeSpan.FromSeconds(5);
         clientOptions.AddPolicy(new RetriesExhaustedPolicy(), HttpPipelinePosition.PerCall);
 
         if (!settings.UsesEndpointUri)

@@ -17,19 +17,29 @@ public sealed class CronSchedule
     public string Expression { get; }
 
     /// <summary>Parses a six-field expression such as <c>0 */5 * * * *</c>.</summary>
-    /// <exception cref="FormatException">The expression is not a six-field NCRONTAB expression; the message names <paramref name="setting"/>.</exception>
+    /// <exception cref="FormatException">
+    /// The expression is not a six-field NCRONTAB expression, or it never fires; the message names <paramref name="setting"/>.
+    /// </exception>
     public static CronSchedule Parse(string expression, string setting)
     {
         ArgumentNullException.ThrowIfNull(expression);
 
         var schedule = CrontabSchedule.TryParse(expression, new CrontabSchedule.ParseOptions { IncludingSeconds = true });
+        var name = setting.Replace(":", "__", StringComparison.Ordinal);
         if (schedule is null)
         {
             throw new FormatException(
-                $"{setting.Replace(":", "__", StringComparison.Ordinal)} = '{expression}' is not a valid schedule: expected six NCRONTAB fields 'second minute hour day month weekday', such as '0 */5 * * * *'.");
+                $"{name} = '{expression}' is not a valid schedule: expected six NCRONTAB fields 'second minute hour day month weekday', such as '0 */5 * * * *'.");
         }
 
-        return new CronSchedule(schedule, expression);
+        // A schedule such as '0 0 0 31 2 *' parses but never fires; NCrontab then returns its end date.
+        var parsed = new CronSchedule(schedule, expression);
+        if (parsed.NextAfter(DateTimeOffset.UtcNow) > DateTimeOffset.UtcNow.AddYears(5))
+        {
+            throw new FormatException($"{name} = '{expression}' never fires: no second, minute, hour, day and month of it fall on a real date.");
+        }
+
+        return parsed;
     }
 
     /// <summary>Returns the first occurrence after <paramref name="time"/>, in UTC.</summary>

@@ -8,6 +8,8 @@ namespace PortusFunctions.Host.Scheduling;
 /// </summary>
 public sealed partial class ScheduledJobRunner : BackgroundService
 {
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromDays(1);
+
     private readonly IReadOnlyList<(IScheduledJob Job, CronSchedule Schedule)> _jobs;
     private readonly TimeProvider _clock;
     private readonly ILogger<ScheduledJobRunner> _logger;
@@ -37,12 +39,12 @@ public sealed partial class ScheduledJobRunner : BackgroundService
         while (!stoppingToken.IsCancellationRequested)
         {
             var next = schedule.NextAfter(_clock.GetUtcNow());
-            var delay = next - _clock.GetUtcNow();
             try
             {
-                if (delay > TimeSpan.Zero)
+                // Task.Delay accepts at most about 49.7 days, so a later occurrence is waited for a day at a time.
+                for (var delay = next - _clock.GetUtcNow(); delay > TimeSpan.Zero; delay = next - _clock.GetUtcNow())
                 {
-                    await Task.Delay(delay, _clock, stoppingToken).ConfigureAwait(false);
+                    await Task.Delay(delay < MaxDelay ? delay : MaxDelay, _clock, stoppingToken).ConfigureAwait(false);
                 }
 
                 await job.RunAsync(stoppingToken).ConfigureAwait(false);

@@ -111,6 +111,21 @@ public sealed class WebhookTests
         Assert.Equal(0, await StoredRows.CountEventDataAsync(host));
     }
 
+    [Fact]
+    public async Task Post_StorageHangs_Returns503AfterStoreTimeout()
+    {
+        await using var silent = new SilentServer();
+        await using var host = await PortusHost.StartAsync(
+            AzuriteServer.ConnectionStringFor(silent.Port),
+            new Dictionary<string, string?> { ["Webhook:StoreTimeout"] = "00:00:01" });
+
+        using var response = await PostAsync(host, Fixtures.Read("push-manifest-oci-tag.json"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("Webhook__StoreTimeout", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains(host.Logs.Entries, entry => entry.EventId.Id == 2003);
+    }
+
     [Theory]
     [InlineData(V1)]
     [InlineData("application/vnd.docker.distribution.events.v2+json")]

@@ -46,6 +46,28 @@ public sealed class StartupValidationTests
     }
 
     [Fact]
+    public async Task Start_ScheduleThatNeverFires_FailsNamingIt()
+    {
+        var failure = await Assert.ThrowsAsync<FormatException>(
+            () => PortusHost.StartAsync(overrides: new Dictionary<string, string?> { ["Sync:Schedule"] = "0 0 0 31 2 *" }));
+
+        Assert.Contains("Sync__Schedule", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("never fires", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_ScheduleMonthsAhead_WaitsWithoutErrors()
+    {
+        var month = DateTime.UtcNow.AddMonths(3).Month;
+        await using var host = await PortusHost.StartAsync(overrides: new Dictionary<string, string?> { ["Sync:Schedule"] = $"0 0 0 1 {month} *" });
+
+        await Task.Delay(500);
+
+        Assert.DoesNotContain(host.Logs.Entries, entry => entry.EventId.Id == 5002);
+        Assert.Contains(host.Logs.Entries, entry => entry.EventId.Id == 5001 && entry.Message.Contains("Sync", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ReadApi_WithoutKey_Returns401WithBasicChallenge()
     {
         await using var host = await PortusHost.StartAsync();
