@@ -19,7 +19,10 @@ public static class EventClassifier
     public const int MaxIdLength = 256;
 
     /// <summary>Classifies one received event.</summary>
-    public static EventDecision Classify(IncomingEvent incoming)
+    /// <param name="incoming">The event as received.</param>
+    /// <param name="receivedAt">When the webhook received it; with <paramref name="maxClockSkew"/>, the latest accepted timestamp.</param>
+    /// <param name="maxClockSkew">How far the event's timestamp may be ahead of <paramref name="receivedAt"/>.</param>
+    public static EventDecision Classify(IncomingEvent incoming, DateTimeOffset? receivedAt = null, TimeSpan? maxClockSkew = null)
     {
         ArgumentNullException.ThrowIfNull(incoming);
 
@@ -80,6 +83,11 @@ public static class EventClassifier
         if (!TryParseTimestamp(registryEvent.Timestamp, out var time))
         {
             return EventDecision.Quarantine(id, $"Invalid timestamp '{Shorten(registryEvent.Timestamp)}': expected RFC 3339 such as 2026-12-04T15:31:10.781412897Z.");
+        }
+
+        if (receivedAt is { } received && maxClockSkew is { } skew && time > received + skew)
+        {
+            return EventDecision.Quarantine(id, $"The timestamp {registryEvent.Timestamp} is more than {skew} ahead of this host's clock ({received:O}); check the registry's clock, or raise Webhook__MaxClockSkew.");
         }
 
         var version = ChangeVersion.At(time, id);

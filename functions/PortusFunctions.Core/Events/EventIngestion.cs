@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using PortusFunctions.Diagnostics;
 
 namespace PortusFunctions.Events;
@@ -27,6 +28,7 @@ public sealed partial class EventIngestion : IEventIngestion
 {
     private readonly InboxStore _inbox;
     private readonly InboxApplyChannel _queue;
+    private readonly IOptionsMonitor<WebhookOptions> _options;
     private readonly PortusMetrics _metrics;
     private readonly TimeProvider _clock;
     private readonly ILogger<EventIngestion> _logger;
@@ -35,12 +37,14 @@ public sealed partial class EventIngestion : IEventIngestion
     public EventIngestion(
         InboxStore inbox,
         InboxApplyChannel queue,
+        IOptionsMonitor<WebhookOptions> options,
         PortusMetrics metrics,
         TimeProvider clock,
         ILogger<EventIngestion> logger)
     {
         _inbox = inbox;
         _queue = queue;
+        _options = options;
         _metrics = metrics;
         _clock = clock;
         _logger = logger;
@@ -60,7 +64,7 @@ public sealed partial class EventIngestion : IEventIngestion
         var ignored = 0;
         foreach (var incoming in events)
         {
-            var decision = EventClassifier.Classify(incoming);
+            var decision = EventClassifier.Classify(incoming, receivedAt, _options.CurrentValue.MaxClockSkew);
             switch (decision.Disposition)
             {
                 case EventDisposition.Accepted:

@@ -27,6 +27,7 @@ public sealed partial class InboxDrain : IInboxDrain
     private readonly PortusMetrics _metrics;
     private readonly TimeProvider _clock;
     private readonly IOptions<InboxOptions> _options;
+    private readonly IOptionsMonitor<WebhookOptions> _webhookOptions;
     private readonly ILogger<InboxDrain> _logger;
 
     /// <summary>Creates the job.</summary>
@@ -36,8 +37,10 @@ public sealed partial class InboxDrain : IInboxDrain
         PortusMetrics metrics,
         TimeProvider clock,
         IOptions<InboxOptions> options,
+        IOptionsMonitor<WebhookOptions> webhookOptions,
         ILogger<InboxDrain> logger)
     {
+        _webhookOptions = webhookOptions;
         _inbox = inbox;
         _applier = applier;
         _metrics = metrics;
@@ -92,7 +95,7 @@ public sealed partial class InboxDrain : IInboxDrain
 
     private async Task<bool> ApplyRowAsync(PendingInboxRow row, CancellationToken cancellationToken)
     {
-        var decision = row.Raw is null ? null : Reclassify(row.Raw);
+        var decision = row.Raw is null ? null : Reclassify(row.Raw, row.ReceivedAt);
         if (decision is not { Disposition: EventDisposition.Accepted, Command: { } command })
         {
             // The event was accepted when it was stored, so the row was altered or the rules changed since.
@@ -108,11 +111,12 @@ public sealed partial class InboxDrain : IInboxDrain
         return await _applier.ApplyAsync(item, cancellationToken).ConfigureAwait(false);
     }
 
-    private static EventDecision Reclassify(string raw)
+    /// <summary>Classifies a stored event again, as of when it was received, so it gets the decision it got then.</summary>
+    private EventDecision Reclassify(string raw, DateTimeOffset receivedAt)
     {
         var parsed = EnvelopeParser.Parse(Encoding.UTF8.GetBytes(raw), maxEvents: 1);
         return parsed.IsSuccess
-            ? EventClassifier.Classify(parsed.Events[0])
+            ? EventClassifier.Classify(parsed.Events[0], receivedAt, _webhookOptions.CurrentValue.MaxClockSkew)
             : EventDecision.Quarantine(null, parsed.Error!);
     }
 

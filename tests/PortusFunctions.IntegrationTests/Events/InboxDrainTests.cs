@@ -18,6 +18,7 @@ public sealed class InboxDrainTests
         var ingestion = new EventIngestion(
             host.Service<InboxStore>(),
             new InboxApplyChannel(),
+            host.Service<Microsoft.Extensions.Options.IOptionsMonitor<WebhookOptions>>(),
             host.Service<PortusFunctions.Diagnostics.PortusMetrics>(),
             TimeProvider.System,
             host.App.Services.GetRequiredService<Microsoft.Extensions.Logging.ILogger<EventIngestion>>());

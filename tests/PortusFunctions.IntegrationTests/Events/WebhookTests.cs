@@ -197,6 +197,22 @@ public sealed class WebhookTests
     }
 
     [Fact]
+    public async Task Post_EventFromTheFuture_IsQuarantinedNamingClock()
+    {
+        await using var host = await PortusHost.StartAsync();
+        var future = DateTimeOffset.UtcNow.AddHours(1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var body = """{"events":[{"id":"future-1","timestamp":"TIME","action":"push","target":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee","repository":"clock/app","tag":"v1"}}]}"""
+            .Replace("TIME", future, StringComparison.Ordinal);
+
+        using var response = await PostAsync(host, body);
+        var quarantine = await StoredRows.ReadAsync(host, TableNames.Quarantine);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Contains("Webhook__MaxClockSkew", Assert.Single(quarantine).GetString("Reason"), StringComparison.Ordinal);
+        Assert.Empty(await StoredRows.ReadAsync(host, TableNames.Inbox));
+    }
+
+    [Fact]
     public async Task Post_TooManyEvents_Returns413AndStoresNothing()
     {
         await using var host = await PortusHost.StartAsync(overrides: new Dictionary<string, string?> { ["Webhook:MaxEventsPerRequest"] = "10" });
