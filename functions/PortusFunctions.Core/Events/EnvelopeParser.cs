@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace PortusFunctions.Events;
 
@@ -16,6 +17,12 @@ public static class EnvelopeParser
     /// <param name="maxEvents">Maximum number of events accepted in one body.</param>
     public static EnvelopeParseResult Parse(ReadOnlyMemory<byte> body, int maxEvents)
     {
+        // JsonDocument does not check the bytes inside strings, and reading such a string later throws.
+        if (!Utf8.IsValid(body.Span))
+        {
+            return EnvelopeParseResult.Invalid("The body is not valid UTF-8: registries send notifications encoded as UTF-8.");
+        }
+
         JsonDocument document;
         try
         {

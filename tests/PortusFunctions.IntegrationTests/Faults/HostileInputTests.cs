@@ -58,6 +58,23 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public async Task InvalidUtf8InOtherField_Returns400AndStoresNothing()
+    {
+        await using var host = await PortusHost.StartAsync();
+        var body = Encoding.UTF8.GetBytes(Push("utf-2", "team/app", "v1").Replace("\"action\"", "\"useragent\":\"XX\",\"action\"", StringComparison.Ordinal)).ToList();
+        var at = body.IndexOf((byte)'X');
+        body[at] = 0xC3;
+        body[at + 1] = 0x28;
+
+        using var response = await PostAsync(host, [.. body]);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("UTF-8", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await StoredRows.CountEventDataAsync(host));
+        await AssertHealthyAsync(host);
+    }
+
+    [Fact]
     public async Task RepositoryNamesAtAndPastLimit_AppliesOneQuarantinesOther()
     {
         await using var host = await PortusHost.StartAsync();

@@ -192,4 +192,18 @@ public sealed class SubscriptionApiTests
         Assert.True(problem.GetProperty("errors").TryGetProperty("url", out _), text);
         return problem.GetProperty("detail").GetString()!;
     }
+
+    [Fact]
+    public async Task Create_InvalidUtf8_Returns400NamingBody()
+    {
+        await using var host = await WebhookHost.StartAsync();
+        using var client = WebhookHost.AdminClient(host);
+        using var content = new ByteArrayContent([(byte)'{', (byte)'"', (byte)'u', (byte)'r', (byte)'l', (byte)'"', (byte)':', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}']);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        using var response = await client.PostAsync(new Uri("api/subscriptions", UriKind.Relative), content);
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("UTF-8", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }

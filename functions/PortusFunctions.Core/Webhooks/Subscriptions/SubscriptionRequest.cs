@@ -1,6 +1,7 @@
-using PortusFunctions.Scanning;
 using System.Text.Json;
+using System.Text.Unicode;
 using PortusFunctions.Registry;
+using PortusFunctions.Scanning;
 
 namespace PortusFunctions.Webhooks.Subscriptions;
 
@@ -78,6 +79,11 @@ public sealed class SubscriptionRequest
     /// <summary>Parses <paramref name="body"/>; returns the request, or the errors of every invalid field.</summary>
     public static (SubscriptionRequest? Request, IReadOnlyList<FieldError> Errors) Parse(ReadOnlyMemory<byte> body)
     {
+        if (!Utf8.IsValid(body.Span))
+        {
+            return (null, [new FieldError("body", "the body is not valid UTF-8: send the JSON object encoded as UTF-8")]);
+        }
+
         JsonDocument document;
         try
         {
