@@ -13,8 +13,8 @@ public sealed class AccessOptions
     public string? AdminKey { get; set; }
 
     /// <summary>
-    /// When true, missing keys and a missing webhook secret are allowed and requests without keys are accepted.
-    /// Only for a development machine.
+    /// When true, missing keys and a missing webhook secret are allowed; with both keys empty, requests without keys
+    /// are accepted. Only for a development machine.
     /// </summary>
     public bool DevelopmentMode { get; set; }
 }

@@ -32,6 +32,7 @@ public static class PortusServiceCollectionExtensions
         services.AddValidatedOptions<RegistryOptions>(configuration, RegistryOptions.Section);
         services.AddSingleton<IValidateOptions<AccessOptions>, AccessOptionsValidator>();
         services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookSecretValidator>();
+        services.AddHostedService<DevelopmentModeWarning>();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();

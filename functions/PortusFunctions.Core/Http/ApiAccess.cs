@@ -33,14 +33,23 @@ public sealed class ApiAccess
     public IResult? RequireAdmin(HttpRequest request)
     {
         var options = _options.CurrentValue;
-        return Allows(request, options, options.AdminKey) ? null : Unauthorized("the admin key");
+        if (Allows(request, options, options.AdminKey))
+        {
+            return null;
+        }
+
+        return string.IsNullOrEmpty(options.AdminKey)
+            ? Unauthorized("the admin key, which is not set: set Access__AdminKey, or leave both keys empty in development mode")
+            : Unauthorized("the admin key");
     }
 
     private static bool Allows(HttpRequest request, AccessOptions options, params string?[] keys)
     {
         ArgumentNullException.ThrowIfNull(request);
 
-        if (options.DevelopmentMode && keys.All(string.IsNullOrEmpty))
+        // Keyless access only when development mode is on and no key is set at all: a half-configured development
+        // machine must not leave the admin requests open while reads need a key.
+        if (options.DevelopmentMode && string.IsNullOrEmpty(options.ReaderKey) && string.IsNullOrEmpty(options.AdminKey))
         {
             return true;
         }

@@ -48,6 +48,28 @@ public sealed class ApiAccessTests
         Assert.True(SecretComparer.Matches("abc", "abc"));
     }
 
+    [Fact]
+    public void RequireAdmin_DevelopmentModeWithOnlyReaderKey_Returns401()
+    {
+        var access = new ApiAccess(Mock.Of<IOptionsMonitor<AccessOptions>>(monitor =>
+            monitor.CurrentValue == new AccessOptions { DevelopmentMode = true, ReaderKey = "reader" }));
+
+        var result = Assert.IsType<ProblemWithHeaders>(access.RequireAdmin(Request("Other", "none")));
+
+        Assert.Contains("Access__AdminKey", result.Problem.Detail, StringComparison.Ordinal);
+        Assert.NotNull(access.RequireReader(Request("Other", "none")));
+    }
+
+    [Fact]
+    public void Require_DevelopmentModeWithoutKeys_AllowsAnonymous()
+    {
+        var access = new ApiAccess(Mock.Of<IOptionsMonitor<AccessOptions>>(monitor =>
+            monitor.CurrentValue == new AccessOptions { DevelopmentMode = true }));
+
+        Assert.Null(access.RequireAdmin(Request("Other", "none")));
+        Assert.Null(access.RequireReader(Request("Other", "none")));
+    }
+
     private static HttpRequest Request(string header, string value)
     {
         var context = new DefaultHttpContext();
