@@ -30,6 +30,7 @@ public static class PortusServiceCollectionExtensions
         services.AddValidatedOptions<WebhookOptions>(configuration, WebhookOptions.Section);
         services.AddValidatedOptions<InboxOptions>(configuration, InboxOptions.Section);
         services.AddValidatedOptions<RegistryOptions>(configuration, RegistryOptions.Section);
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
         services.AddSingleton<IValidateOptions<AccessOptions>, AccessOptionsValidator>();
         services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookSecretValidator>();
         services.AddHostedService<DevelopmentModeWarning>();

@@ -2,7 +2,10 @@ using Microsoft.Extensions.Options;
 
 namespace PortusFunctions.Registry;
 
-/// <summary>Fails the start when <c>Registry__Url</c> is set but is not an absolute HTTP or HTTPS URL.</summary>
+/// <summary>
+/// Fails the start when <c>Registry__Url</c> is set but is not the base URL of a registry over HTTP or HTTPS, or when
+/// only one of the credentials is set.
+/// </summary>
 public sealed class RegistryOptionsValidator : IValidateOptions<RegistryOptions>
 {
     /// <inheritdoc/>
@@ -26,6 +29,12 @@ public sealed class RegistryOptionsValidator : IValidateOptions<RegistryOptions>
         {
             return ValidateOptionsResult.Fail(
                 $"Registry__Url = '{url}' has a query or fragment: set it to the registry's base URL without them, such as https://registry.example.com.");
+        }
+
+        if (uri.AbsolutePath.TrimEnd('/').EndsWith("/v2", StringComparison.OrdinalIgnoreCase))
+        {
+            return ValidateOptionsResult.Fail(
+                $"Registry__Url = '{url}' ends in /v2: set it to the registry's base URL without the API path, such as https://registry.example.com.");
         }
 
         if (string.IsNullOrEmpty(options.Username) != string.IsNullOrEmpty(options.Password))

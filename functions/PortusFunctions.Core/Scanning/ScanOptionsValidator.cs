@@ -36,6 +36,11 @@ public sealed class ScanOptionsValidator : IValidateOptions<ScanOptions>
             failures.Add($"Scan__MaxPollInterval ({options.MaxPollInterval}) must not be shorter than Scan__PollInterval ({options.PollInterval}).");
         }
 
+        if (options.MaxRetryBackoff < options.RetryBackoff)
+        {
+            failures.Add($"Scan__MaxRetryBackoff ({options.MaxRetryBackoff}) must not be shorter than Scan__RetryBackoff ({options.RetryBackoff}).");
+        }
+
         var scanner = options.Scanner.ToLowerInvariant();
         if (scanner is ScannerKinds.Harbor or ScannerKinds.Clair)
         {

@@ -19,6 +19,32 @@ public sealed class StartupValidationTests
         Assert.Contains(settingName, failure.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Storage:Tables", "not a connection string", "Storage__Tables")]
+    [InlineData("Access:ReaderKey", "short", "Access__ReaderKey is 5 characters long")]
+    [InlineData("Access:AdminKey", PortusHost.ReaderKey, "Access__AdminKey equals Access__ReaderKey")]
+    [InlineData("Webhook:Secret", "tiny", "Webhook__Secret is 4 characters long")]
+    [InlineData("Registry:Url", "https://registry.example.com/v2/", "ends in /v2")]
+    [InlineData("Scan:MaxRetryBackoff", "00:00:01", "Scan__MaxRetryBackoff")]
+    public async Task Start_InvalidSetting_FailsNamingIt(string key, string value, string expected)
+    {
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(
+            () => PortusHost.StartAsync(overrides: new Dictionary<string, string?> { [key] = value }));
+
+        Assert.Contains(expected, failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_ValueOfWrongType_ProcessNamesSettingAndFix()
+    {
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            await using var host = await HostProcess.StartAsync(await SharedAzurite.ConnectionStringAsync(), new Dictionary<string, string> { ["Access__DevelopmentMode"] = "maybe" });
+        });
+
+        Assert.Contains("Access__DevelopmentMode = 'maybe' is not a valid Boolean: use true or false.", failure.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Start_DevelopmentModeWithoutSecrets_Starts()
     {

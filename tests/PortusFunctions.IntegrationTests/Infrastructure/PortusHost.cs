@@ -16,10 +16,10 @@ internal sealed class PortusHost : IAsyncDisposable
     public const string Secret = "test-webhook-secret";
 
     /// <summary>Reader key of hosts started by tests.</summary>
-    public const string ReaderKey = "test-reader-key";
+    public const string ReaderKey = "test-reader-key-0001";
 
     /// <summary>Admin key of hosts started by tests.</summary>
-    public const string AdminKey = "test-admin-key";
+    public const string AdminKey = "test-admin-key-00001";
 
     private PortusHost(WebApplication app, Uri url, IReadOnlyDictionary<string, string?> settings)
     {
