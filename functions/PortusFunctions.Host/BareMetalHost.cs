@@ -33,8 +33,12 @@ public static class BareMetalHost
             builder.Configuration,
             telemetry => telemetry.WithTracing(tracing => tracing.AddAspNetCoreInstrumentation()));
         builder.Services.AddHostedService<ScheduledJobRunner>();
+        builder.Services.AddProblemDetails();
 
         var app = builder.Build();
+
+        // Unknown routes and wrong methods get a problem details body instead of an empty one.
+        app.UseStatusCodePages();
         app.MapPortusEndpoints();
         return app;
     }

@@ -21,8 +21,36 @@ public static partial class ReferenceRules
     public static bool IsValidTag(string? tag) => !string.IsNullOrEmpty(tag) && TagPattern().IsMatch(tag);
 
     /// <summary>Whether <paramref name="digest"/> is a valid digest such as <c>sha256:</c> followed by 64 hex digits.</summary>
-    public static bool IsValidDigest(string? digest) =>
-        !string.IsNullOrEmpty(digest) && digest.Length <= 256 && DigestPattern().IsMatch(digest);
+    public static bool IsValidDigest(string? digest)
+    {
+        if (string.IsNullOrEmpty(digest) || digest.Length > 256 || !DigestPattern().IsMatch(digest))
+        {
+            return false;
+        }
+
+        // The OCI image specification fixes the encoding of its registered algorithms: lowercase hex of the hash.
+        var colon = digest.IndexOf(':', StringComparison.Ordinal);
+        var encoded = digest.AsSpan(colon + 1);
+        return digest[..colon] switch
+        {
+            "sha256" => encoded.Length == 64 && IsLowercaseHex(encoded),
+            "sha512" => encoded.Length == 128 && IsLowercaseHex(encoded),
+            _ => true,
+        };
+    }
+
+    private static bool IsLowercaseHex(ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+        {
+            if (!char.IsAsciiDigit(c) && c is < 'a' or > 'f')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>
     /// Returns the namespace of a repository: the part before the first slash, or <see langword="null"/> for a

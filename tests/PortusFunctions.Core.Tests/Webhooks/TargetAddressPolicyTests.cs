@@ -88,7 +88,7 @@ public sealed class TargetAddressPolicyTests
     {
         var reason = TargetAddressPolicy.Reject(IPAddress.Parse("192.168.1.5"), "internal.example", allowPrivate: false);
 
-        Assert.StartsWith("host 'internal.example' resolves to 192.168.1.5, a private (RFC 1918 or RFC 4193) address", reason, StringComparison.Ordinal);
+        Assert.StartsWith("host 'internal.example' resolves to 192.168.1.5, in the private (RFC 1918 or RFC 4193) range", reason, StringComparison.Ordinal);
     }
 
     [Fact]

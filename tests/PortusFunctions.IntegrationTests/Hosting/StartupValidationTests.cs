@@ -87,10 +87,13 @@ public sealed class StartupValidationTests
         var month = DateTime.UtcNow.AddMonths(3).Month;
         await using var host = await PortusHost.StartAsync(overrides: new Dictionary<string, string?> { ["Sync:Schedule"] = $"0 0 0 1 {month} *" });
 
+        var entries = await Eventually.ReachAsync(
+            () => Task.FromResult(host.Logs.Entries),
+            logged => logged.Any(entry => entry.EventId.Id == 5001 && entry.Message.Contains("Sync", StringComparison.Ordinal)));
         await Task.Delay(500);
 
+        Assert.Contains(entries, entry => entry.EventId.Id == 5001 && entry.Message.Contains("Sync", StringComparison.Ordinal));
         Assert.DoesNotContain(host.Logs.Entries, entry => entry.EventId.Id == 5002);
-        Assert.Contains(host.Logs.Entries, entry => entry.EventId.Id == 5001 && entry.Message.Contains("Sync", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -103,5 +106,30 @@ public sealed class StartupValidationTests
 
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("Basic", response.Headers.WwwAuthenticate.Single().Scheme);
+    }
+
+    [Theory]
+    [InlineData("GET", "api/nothing-here", 404)]
+    [InlineData("DELETE", "api/repositories", 405)]
+    public async Task UnknownRouteOrMethod_ReturnsProblemBody(string method, string path, int status)
+    {
+        await using var host = await PortusHost.StartAsync();
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative));
+
+        using var response = await host.Client.SendAsync(request);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Vulnerabilities_ShortSha256Digest_Returns400()
+    {
+        await using var host = await PortusHost.StartAsync();
+
+        using var response = await host.Client.GetAsync(new Uri("api/vulnerabilities?repository=team/app&digest=sha256:zz", UriKind.Relative));
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("sha256:zz", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 }

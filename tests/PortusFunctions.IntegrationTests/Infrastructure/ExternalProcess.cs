@@ -75,6 +75,8 @@ internal sealed class ExternalProcess : IAsyncDisposable
         {
             if (process.HasExited)
             {
+                // Without a timeout, WaitForExit also waits until the redirected output has been read to its end.
+                process.WaitForExit();
                 throw new InvalidOperationException($"{fileName} exited with code {process.ExitCode} before listening on port {port}:\n{started.Output}");
             }
 

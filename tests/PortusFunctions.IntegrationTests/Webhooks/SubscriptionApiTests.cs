@@ -82,7 +82,7 @@ public sealed class SubscriptionApiTests
 
         var detail = await RejectedDetailAsync(host, "http://127.0.0.1:9/hook");
 
-        Assert.Contains("address 127.0.0.1 is a loopback address", detail, StringComparison.Ordinal);
+        Assert.Contains("address 127.0.0.1 is in the loopback range", detail, StringComparison.Ordinal);
         Assert.Contains("Outbox__AllowPrivateTargets=true", detail, StringComparison.Ordinal);
     }
 
@@ -104,7 +104,7 @@ public sealed class SubscriptionApiTests
 
         var detail = await RejectedDetailAsync(host, url);
 
-        Assert.Contains($"a {range}", detail, StringComparison.Ordinal);
+        Assert.Contains($"in the {range}", detail, StringComparison.Ordinal);
         Assert.Contains("Outbox__AllowPrivateTargets", detail, StringComparison.Ordinal);
     }
 

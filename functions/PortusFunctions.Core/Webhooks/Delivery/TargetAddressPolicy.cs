@@ -107,8 +107,8 @@ public static class TargetAddressPolicy
         }
 
         var rejection = host is null
-            ? $"address {address} is a {Describe(range)} address and is rejected"
-            : $"host '{host}' resolves to {address}, a {Describe(range)} address, which is rejected";
+            ? $"address {address} is in the {Describe(range)} range and is rejected"
+            : $"host '{host}' resolves to {address}, in the {Describe(range)} range, which is rejected";
         return range == AddressRange.CloudMetadata
             ? rejection + " (cloud metadata addresses are always rejected)"
             : rejection + ": use a public address, or set Outbox__AllowPrivateTargets=true to allow private targets (development and tests only)";
