@@ -7,6 +7,13 @@ namespace PortusFunctions.Sync;
 /// <summary>
 /// The end of a pass: the repositories read again, the deletion guard, an operator's confirmation, and the deletes.
 /// </summary>
+/// <remarks>
+/// A confirmation never applies held deletes as they were proved, because the registry may have changed since: a
+/// registry that briefly listed an empty catalog makes a pass hold back a delete of everything. Instead the pass in
+/// progress, or the next one, decides when it has read the whole catalog. It applies only its own deletes, which its
+/// fresh read proved, and the guard counts only those of them that the confirmed pass did not prove too. So a stale
+/// hold deletes nothing the registry still holds, and a real large deletion goes ahead.
+/// </remarks>
 internal sealed partial class SyncRun
 {
     /// <summary>Reads again the repositories that failed, decides on the pass's deletes, and ends the pass.</summary>
@@ -51,13 +58,14 @@ internal sealed partial class SyncRun
         if (!CollectsDeletes)
         {
             await _services.Pending.DeletePassAsync(passId, cancellationToken).ConfigureAwait(false);
-            await DropHeldDeletesAsync(passId, cancellationToken).ConfigureAwait(false);
+            var strategy = SyncStrategies.NameOf(_settings.Strategy);
+            deletes = await DropHeldDeletesAsync(passId, $"Sync__Strategy {strategy} never deletes", cancellationToken).ConfigureAwait(false);
         }
         else if (_state.PassAnomaly is { } anomaly)
         {
             await _services.Pending.DeletePassAsync(passId, cancellationToken).ConfigureAwait(false);
-            await DropHeldDeletesAsync(passId, cancellationToken).ConfigureAwait(false);
-            deletes = $" It deleted nothing because {anomaly}.";
+            var dropped = await DropHeldDeletesAsync(passId, "this pass proved nothing absent", cancellationToken).ConfigureAwait(false);
+            deletes = $" It deleted nothing because {anomaly}.{dropped}";
             LogNoDeletes(passId, anomaly);
         }
         else
@@ -86,66 +94,88 @@ internal sealed partial class SyncRun
         return result;
     }
 
-    /// <summary>Lets the guard decide on the deletes of a pass that read the whole catalog without an anomaly.</summary>
+    /// <summary>
+    /// Lets the guard decide on the deletes of a pass that read the whole catalog without an anomaly. Deletes that
+    /// an operator confirmed, held back from an earlier pass, and that this pass proved again do not count against
+    /// the guard.
+    /// </summary>
     private async Task<(SyncOutcome Outcome, string Message)> DecideDeletesAsync(string passId, CancellationToken cancellationToken)
     {
-        await DropHeldDeletesAsync(passId, cancellationToken).ConfigureAwait(false);
-        var pending = await _services.Pending.CountDeletesAsync(passId, cancellationToken).ConfigureAwait(false);
+        var confirmedPass = _state.HeldConfirmedAt is null ? null : _state.HeldPassId;
+        var (pending, reproved) = await _services.Pending.CountDeletesAsync(passId, confirmedPass, cancellationToken).ConfigureAwait(false);
+        var recheck = "";
+        if (confirmedPass is not null)
+        {
+            var confirmed = await _services.Pending.CountDeletesAsync(confirmedPass, cancellationToken).ConfigureAwait(false);
+            recheck = $" It proved again {reproved.Total} of the {confirmed.Total} confirmed deletes of pass {confirmedPass}.";
+            LogConfirmedDeletesChecked(passId, reproved.Total, confirmed.Total, confirmedPass);
+        }
+
+        await DropHeldDeletesAsync(passId, "this pass decided on its own deletes", cancellationToken).ConfigureAwait(false);
         if (pending.Total == 0)
         {
-            return (SyncOutcome.Completed, " The registry contains everything the store shows.");
+            return (SyncOutcome.Completed, recheck + " The registry contains everything the store shows.");
         }
 
         var totals = await _services.Reader.TotalsAsync(cancellationToken).ConfigureAwait(false);
-        var share = DeleteGuard.Share(pending, totals);
-        var summary = string.Create(
-            CultureInfo.InvariantCulture,
-            $"{pending.Tags} tags, {pending.Manifests} manifests and {pending.Repositories} repositories holding {pending.TagsInRepositories} tags, {share:P1} of the store");
-        if (DeleteGuard.Allows(share, _settings.DeleteGuardRatio))
+        var summary = Summarize(pending, DeleteGuard.Share(pending, totals));
+        var unconfirmedShare = DeleteGuard.Share(pending.Without(reproved), totals);
+        if (DeleteGuard.Allows(unconfirmedShare, _settings.DeleteGuardRatio))
         {
             _state.ApplyingPassId = passId;
-            return (SyncOutcome.Completed, $" It deletes {summary}.");
+            return (SyncOutcome.Completed, $"{recheck} It deletes {summary}.");
         }
 
         _state.HeldPassId = passId;
+        _state.HeldPassStartedAt = _state.PassStartedAt;
         _state.HeldAt = _services.Clock.GetUtcNow();
         _state.HeldSummary = summary;
         _run.Counts["DeletesHeld"] = pending.Total;
         LogDeletesHeld(passId, summary, _settings.DeleteGuardRatio);
+        var beyond = reproved.Total > 0 ? " with the confirmed ones left out" : "";
         return (SyncOutcome.Held, string.Create(
             CultureInfo.InvariantCulture,
-            $" It would delete {summary}, more than Sync__DeleteGuardRatio {_settings.DeleteGuardRatio}, so it deleted nothing; POST /api/sync?confirmDeletes=true with the admin key applies them."));
+            $"{recheck} It would delete {summary}, more than Sync__DeleteGuardRatio {_settings.DeleteGuardRatio}{beyond}, so it deleted nothing. POST /api/sync?confirmDeletes=true with the admin key lets the next pass that reads the whole catalog apply what it proves again."));
     }
 
-    /// <summary>Drops the deletes an earlier pass held back: a newer pass has read the registry since.</summary>
-    private async Task DropHeldDeletesAsync(string passId, CancellationToken cancellationToken)
+    private static string Summarize(PendingDeleteCounts deletes, double share) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{deletes.Tags} tags, {deletes.Manifests} manifests and {deletes.Repositories} repositories holding {deletes.TagsInRepositories} tags, {share:P1} of the store");
+
+    /// <summary>
+    /// Drops the deletes an earlier pass held back, because a newer pass has read the registry since. Returns a
+    /// sentence for the run's message when an operator had confirmed them, naming <paramref name="reason"/>.
+    /// </summary>
+    private async Task<string> DropHeldDeletesAsync(string passId, string reason, CancellationToken cancellationToken)
     {
-        if (_state.HeldPassId is not { } held || string.Equals(held, passId, StringComparison.Ordinal))
+        if (_state.HeldPassId is not { } heldPass || string.Equals(heldPass, passId, StringComparison.Ordinal))
         {
-            return;
+            return "";
         }
 
-        await _services.Pending.DeletePassAsync(held, cancellationToken).ConfigureAwait(false);
-        _state.HeldPassId = null;
-        _state.HeldAt = null;
-        _state.HeldSummary = null;
+        var confirmed = _state.HeldConfirmedAt is not null;
+        await _services.Pending.DeletePassAsync(heldPass, cancellationToken).ConfigureAwait(false);
+        _state.ClearHeld();
+        return confirmed ? $" The confirmed deletes of pass {heldPass} were not applied, because {reason}." : "";
     }
 
-    private async Task<string> ApplyConfirmedDeletesAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Records an operator's confirmation of the held deletes. Nothing is deleted here: the pass that reads the whole
+    /// catalog next applies those of them that it proves again.
+    /// </summary>
+    private async Task<string> ConfirmHeldDeletesAsync(CancellationToken cancellationToken)
     {
-        if (_state.HeldPassId is not { } held)
+        if (_state.HeldPassId is not { } heldPass)
         {
             return "No deletes were held back, so there was nothing to confirm.";
         }
 
-        var summary = _state.HeldSummary;
-        LogDeletesConfirmed(held, summary ?? "");
-        _run.Properties["ConfirmedPass"] = held;
-        _state.HeldPassId = null;
-        _state.HeldAt = null;
-        _state.HeldSummary = null;
-        await ApplyDeletesAsync(held, cancellationToken).ConfigureAwait(false);
-        return $"Applied the confirmed deletes of pass {held}: {summary}.";
+        var summary = _state.HeldSummary ?? "";
+        _state.HeldConfirmedAt ??= _services.Clock.GetUtcNow();
+        _run.Properties["ConfirmedPass"] = heldPass;
+        LogDeletesConfirmed(heldPass, summary);
+        await SaveProgressAsync(cancellationToken).ConfigureAwait(false);
+        return $"Confirmed the held deletes of pass {heldPass} ({summary}); the pass that reads the whole catalog next applies those of them that it proves again.";
     }
 
     /// <summary>
@@ -199,12 +229,15 @@ internal sealed partial class SyncRun
     [LoggerMessage(EventId = 3143, Level = LogLevel.Warning, Message = "Sync pass {PassId} read the whole catalog but deleted nothing because {Anomaly}")]
     private partial void LogNoDeletes(string passId, string anomaly);
 
-    [LoggerMessage(EventId = 3144, Level = LogLevel.Warning, Message = "Sync pass {PassId} would delete {Summary}, more than Sync__DeleteGuardRatio {Ratio}; nothing was deleted. POST /api/sync?confirmDeletes=true with the admin key applies them")]
+    [LoggerMessage(EventId = 3144, Level = LogLevel.Warning, Message = "Sync pass {PassId} would delete {Summary}, more than Sync__DeleteGuardRatio {Ratio}; nothing was deleted. POST /api/sync?confirmDeletes=true with the admin key lets the next complete pass apply what it proves again")]
     private partial void LogDeletesHeld(string passId, string summary, double ratio);
 
-    [LoggerMessage(EventId = 3145, Level = LogLevel.Information, Message = "An operator confirmed the held deletes of sync pass {PassId}: {Summary}")]
+    [LoggerMessage(EventId = 3145, Level = LogLevel.Information, Message = "An operator confirmed the held deletes of sync pass {PassId}: {Summary}; the next pass that reads the whole catalog applies those it proves again")]
     private partial void LogDeletesConfirmed(string passId, string summary);
 
     [LoggerMessage(EventId = 3146, Level = LogLevel.Information, Message = "Sync pass {PassId} applied its deletes")]
     private partial void LogDeletesApplied(string passId);
+
+    [LoggerMessage(EventId = 3151, Level = LogLevel.Information, Message = "Sync pass {PassId} proved again {Reproved} of the {Held} confirmed deletes of pass {HeldPassId}; it applies only deletes it proved itself")]
+    private partial void LogConfirmedDeletesChecked(string passId, long reproved, long held, string heldPassId);
 }

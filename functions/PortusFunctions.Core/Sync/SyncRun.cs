@@ -7,8 +7,8 @@ using PortusFunctions.Registry;
 namespace PortusFunctions.Sync;
 
 /// <summary>
-/// The work of one sync run under the lease: resume deletes being applied, apply confirmed deletes, read the
-/// catalog from the cursor page by page until its end or the time budget, and end the pass.
+/// The work of one sync run under the lease: resume deletes being applied, record a confirmation of held deletes,
+/// read the catalog from the cursor page by page until its end or the time budget, and end the pass.
 /// </summary>
 /// <remarks>
 /// <para>The cursor is the last catalog name of the pass whose repository is done. After each page the run saves it
@@ -65,7 +65,7 @@ internal sealed partial class SyncRun
         return await RunDueWorkAsync(confirmDeletes, trigger, reads.Token, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs the due work: deletes being applied, confirmed deletes, and the pass.</summary>
+    /// <summary>Runs the due work: deletes being applied, a confirmation, and the pass.</summary>
     /// <param name="confirmDeletes">Whether an operator confirmed the held deletes.</param>
     /// <param name="trigger">What started the run.</param>
     /// <param name="readToken">Cancels registry requests at the deadline, and with <paramref name="cancellationToken"/>.</param>
@@ -85,12 +85,7 @@ internal sealed partial class SyncRun
         var confirmation = "";
         if (confirmDeletes)
         {
-            confirmation = await ApplyConfirmedDeletesAsync(cancellationToken).ConfigureAwait(false);
-            if (_state.ApplyingPassId is not null)
-            {
-                Message = confirmation + " Paused after the time budget while applying them.";
-                return SyncOutcome.Paused;
-            }
+            confirmation = await ConfirmHeldDeletesAsync(cancellationToken).ConfigureAwait(false);
         }
 
         if (_settings.Strategy == SyncStrategy.Initial && _state.InitialImportFinishedAt is { } finished && trigger == SyncTrigger.Schedule)
