@@ -72,17 +72,23 @@ public sealed class SyncResumeTests
         proxy.Rule = request => request.Path == "/v2/multi/app/tags/list" ? new ProxyFault(Until: never.Task) : null;
         var elapsed = Stopwatch.StartNew();
         var stopped = await SyncTestKit.SyncAsync(host);
-        elapsed.Stop();
+        var manualTime = elapsed.Elapsed;
+        elapsed.Restart();
+        var scheduled = await SyncTestKit.RunScheduledAsync(host);
+        var scheduledTime = elapsed.Elapsed;
         var pass = (await SyncTestKit.StatusAsync(host)).Pass;
         var afterStop = await ReadApi.TaggedRepositoriesAsync(host.Client);
 
         Assert.Equal("paused", stopped.Outcome);
-        Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(15), $"The run with a 10 s budget returned after {elapsed.Elapsed}.");
+        Assert.True(manualTime < TimeSpan.FromSeconds(15), $"The manual run with a 10 s budget returned after {manualTime}.");
         Assert.Equal("library/oci", stopped.Run!.Cursor);
-        Assert.Equal("library/oci", pass?.Cursor);
         Assert.Equal(0, stopped.Run.Count("Deleted"));
+        Assert.Equal(SyncOutcome.Paused, scheduled.Outcome);
+        Assert.True(scheduledTime < TimeSpan.FromSeconds(15), $"The scheduled run with a 10 s budget returned after {scheduledTime}.");
+        Assert.Equal("library/oci", scheduled.Run!.Cursor);
+        Assert.Equal("library/oci", pass?.Cursor);
         Assert.Equal(SyncScenario.SeededTags.Keys, afterStop.Keys);
-        Assert.Contains(host.Logs.Entries, entry => entry.EventId.Id == 3149 && entry.Message.Contains("multi/app", StringComparison.Ordinal));
+        Assert.Equal(2, host.Logs.Entries.Count(entry => entry.EventId.Id == 3149 && entry.Message.Contains("multi/app", StringComparison.Ordinal)));
 
         proxy.Rule = null;
         var next = await SyncTestKit.SyncAsync(host);
