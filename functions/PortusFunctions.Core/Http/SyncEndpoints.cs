@@ -25,8 +25,9 @@ public sealed class SyncEndpoints
     }
 
     /// <summary>
-    /// Runs one sync run now and returns its row; <c>?confirmDeletes=true</c> first applies the deletes the guard held
-    /// back. Returns 409 when another run holds the lease or the sync is off, and 502 when the run failed.
+    /// Runs one sync run now and returns its row. With <c>?confirmDeletes=true</c> it first confirms the deletes the
+    /// guard held back; the pass that reads the whole catalog next applies those of them it proves again. Returns 409
+    /// when another run holds the lease or the sync is off, and 502 when the run failed.
     /// </summary>
     public async Task<IResult> RunAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -115,12 +116,14 @@ public sealed class SyncEndpoints
         var pass = state.PassId is null && state.ApplyingPassId is null
             ? null
             : new SyncPassView(state.PassId, state.PassStartedAt, state.Cursor, state.CatalogComplete, state.PassAnomaly, state.ApplyingPassId);
-        var held = state.HeldPassId is null ? null : new SyncHeldDeletesView(state.HeldPassId, state.HeldAt, state.HeldSummary);
+        var hold = state.HeldPassId is null
+            ? null
+            : new SyncHeldDeletesView(state.HeldPassId, state.HeldPassStartedAt, state.HeldAt, state.HeldSummary, state.HeldConfirmedAt);
         return new SyncStatusResponse(
             status.Strategy,
             status.Run is null ? null : ToView(status.Run),
             pass,
-            held,
+            hold,
             state.InitialImportFinishedAt,
             state.LastPassFinishedAt);
     }
@@ -193,6 +196,16 @@ public sealed record SyncPassView(string? Id, DateTimeOffset? StartedAt, string?
 
 /// <summary>Deletes the guard held back.</summary>
 /// <param name="PassId">Pass that proved them.</param>
-/// <param name="HeldAt">When the guard held them.</param>
+/// <param name="PassStartedAt">When that pass started reading the registry; its reads proved them from then on.</param>
+/// <param name="HeldAt">When that pass finished reading the catalog and the guard held them back.</param>
 /// <param name="Summary">What they would remove.</param>
-public sealed record SyncHeldDeletesView(string PassId, DateTimeOffset? HeldAt, string? Summary);
+/// <param name="ConfirmedAt">
+/// When an operator confirmed them, or null. Once confirmed, the pass that reads the whole catalog next applies
+/// those of them that it proves again.
+/// </param>
+public sealed record SyncHeldDeletesView(
+    string PassId,
+    DateTimeOffset? PassStartedAt,
+    DateTimeOffset? HeldAt,
+    string? Summary,
+    DateTimeOffset? ConfirmedAt);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -5,6 +6,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
+using Polly.Timeout;
 
 namespace PortusFunctions.Registry;
 
@@ -77,16 +79,39 @@ public static partial class RegistryServiceCollectionExtensions
             DelayGenerator = arguments => ValueTask.FromResult(RetryAfterDelay(arguments.Outcome.Result, TimeProvider.System.GetUtcNow())),
             OnRetry = arguments =>
             {
-                var request = arguments.Outcome.Result?.RequestMessage;
-                var reason = arguments.Outcome.Result is { } response
-                    ? $"{(int)response.StatusCode} {response.ReasonPhrase}"
-                    : arguments.Outcome.Exception?.GetType().Name ?? "unknown";
-                LogRetry(logger, request?.Method.Method ?? "", request?.RequestUri?.PathAndQuery ?? "", reason, arguments.AttemptNumber + 1, arguments.RetryDelay.TotalMilliseconds);
+                if (logger.IsEnabled(LogLevel.Information))
+                {
+                    // A failure without a response carries no request, so it comes from the context.
+                    var request = arguments.Outcome.Result?.RequestMessage ?? arguments.Context.GetRequestMessage();
+                    var url = RequestUrl(request?.RequestUri);
+                    var reason = RetryReason(arguments.Outcome);
+                    var method = request?.Method.Method ?? "(unknown method)";
+                    LogRetry(logger, method, url, reason, arguments.AttemptNumber + 1, arguments.RetryDelay.TotalMilliseconds);
+                }
+
                 return ValueTask.CompletedTask;
             },
         });
         builder.AddTimeout(options.RequestTimeout);
     }
+
+    /// <summary>Returns the URL of a request for a log line, without any user info it carries.</summary>
+    internal static string RequestUrl(Uri? uri) => uri is null
+        ? "(unknown URL)"
+        : uri.IsAbsoluteUri
+            ? uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.PathAndQuery, UriFormat.UriEscaped)
+            : uri.OriginalString;
+
+    /// <summary>Describes why an attempt failed: the response status, the timeout that expired, or the exception.</summary>
+    internal static string RetryReason(Outcome<HttpResponseMessage> outcome) => outcome switch
+    {
+        { Result: { } response } => $"returned {(int)response.StatusCode} {response.ReasonPhrase}",
+        { Exception: TimeoutRejectedException timeout } => string.Create(
+            CultureInfo.InvariantCulture,
+            $"timed out after {timeout.Timeout.TotalSeconds:0.###} s (Registry__RequestTimeout)"),
+        { Exception: { } exception } => $"failed with {exception.GetType().Name}: {exception.Message}",
+        _ => "failed",
+    };
 
     /// <summary>
     /// Returns the delay that the <c>Retry-After</c> of a 429 or 503 response requests, at most <see cref="MaxRetryAfter"/>, or
@@ -114,6 +139,6 @@ public static partial class RegistryServiceCollectionExtensions
         return delay > MaxRetryAfter ? MaxRetryAfter : delay;
     }
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Registry request {Method} {Path} failed with {Reason}; attempt {Attempt} follows in {DelayMilliseconds} ms")]
-    private static partial void LogRetry(ILogger logger, string method, string path, string reason, int attempt, double delayMilliseconds);
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Registry request {Method} {Url} {Reason}; attempt {Attempt} follows in {DelayMilliseconds} ms")]
+    private static partial void LogRetry(ILogger logger, string method, string url, string reason, int attempt, double delayMilliseconds);
 }

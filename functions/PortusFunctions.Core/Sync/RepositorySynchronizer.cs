@@ -47,10 +47,19 @@ public sealed partial class RepositorySynchronizer
     /// <param name="settleMargin">How far before the registry's time of the read the writes are versioned.</param>
     /// <param name="source">Source id of the writes, <c>sync:RUN</c>.</param>
     /// <param name="deletesToPass">Pass that collects the proved deletes, or null when the strategy never deletes.</param>
-    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <param name="readToken">
+    /// Cancels the registry requests, such as at the end of the time budget; it must also be cancelled when
+    /// <paramref name="cancellationToken"/> is.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the work, storage writes included.</param>
     /// <returns>
     /// True when every tag was read; false when some tag could not be read, so the repository is read again.
     /// </returns>
+    /// <remarks>
+    /// When <paramref name="readToken"/> cancels a read, the method throws <see cref="OperationCanceledException"/>.
+    /// It has then written only changes that earlier reads proved, and recorded no delete, so the repository
+    /// proves nothing absent.
+    /// </remarks>
     /// <exception cref="RegistryException">The tag list or a manifest could not be read; the repository stays as it is.</exception>
     /// <exception cref="Storage.StorageUnavailableException">Storage cannot be reached.</exception>
     public async Task<bool> SyncAsync(
@@ -58,9 +67,10 @@ public sealed partial class RepositorySynchronizer
         TimeSpan settleMargin,
         string source,
         string? deletesToPass,
+        CancellationToken readToken,
         CancellationToken cancellationToken)
     {
-        var listing = await GatedAsync(token => _client.ListTagsAsync(repository, token), cancellationToken).ConfigureAwait(false);
+        var listing = await GatedAsync(token => _client.ListTagsAsync(repository, token), readToken).ConfigureAwait(false);
         if (!listing.Found)
         {
             // Listed by the catalog but holding no manifest (a repository with only mounted blobs): nothing to add,
@@ -70,23 +80,47 @@ public sealed partial class RepositorySynchronizer
             return true;
         }
 
+        // A read that was cancelled is not counted, because the run that reads the repository again counts it.
+        bool complete;
+        try
+        {
+            complete = await SyncListedAsync(listing, settleMargin, source, deletesToPass, readToken, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            _counts.AddRepository(listing.Tags.Count);
+            throw;
+        }
+
         _counts.AddRepository(listing.Tags.Count);
-        var (read, complete) = await ResolveTagsAsync(listing, cancellationToken).ConfigureAwait(false);
+        return complete;
+    }
+
+    private async Task<bool> SyncListedAsync(
+        TagListing listing,
+        TimeSpan settleMargin,
+        string source,
+        string? deletesToPass,
+        CancellationToken readToken,
+        CancellationToken cancellationToken)
+    {
+        var repository = listing.Repository;
+        var (read, complete) = await ResolveTagsAsync(listing, readToken).ConfigureAwait(false);
         var version = ChangeVersion.At(listing.ReadAt - settleMargin, source);
         var fetched = new ConcurrentDictionary<string, FetchedManifest>(StringComparer.Ordinal);
 
         var partition = await _writer.ApplyAsync(
             repository,
-            async (rows, token) =>
+            async (rows, _) =>
             {
-                await FetchAsync(repository, rows, SyncPlanner.DigestsToRead(rows, read), fetched, token).ConfigureAwait(false);
+                await FetchAsync(repository, rows, SyncPlanner.DigestsToRead(rows, read), fetched, readToken).ConfigureAwait(false);
                 return SyncPlanner.PlanUpserts(rows, read, fetched, version);
             },
             cancellationToken).ConfigureAwait(false);
 
         if (deletesToPass is not null)
         {
-            var absent = await FindAbsentManifestsAsync(repository, SyncPlanner.UntaggedManifests(partition, read, fetched), cancellationToken)
+            var absent = await FindAbsentManifestsAsync(repository, SyncPlanner.UntaggedManifests(partition, read, fetched), readToken)
                 .ConfigureAwait(false);
             var deletes = SyncPlanner.PlanDeletes(partition, read, absent, version);
             await _pending.AddDeletesAsync(deletesToPass, deletes, cancellationToken).ConfigureAwait(false);

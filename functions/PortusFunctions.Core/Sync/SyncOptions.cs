@@ -19,8 +19,9 @@ public sealed class SyncOptions
     public string Schedule { get; set; } = "0 */15 * * * *";
 
     /// <summary>
-    /// Time a run reads the registry before it saves its cursor and stops; below the function timeout (30 minutes
-    /// on Flex Consumption), with room for the repositories in flight to finish.
+    /// Time a run reads the registry. At its end the run cancels the registry requests in flight, commits what it
+    /// read, saves its cursor and stops. Keep it below the function timeout (30 minutes on Flex Consumption), with
+    /// room for those storage writes.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:28:00", ErrorMessage = "Sync__TimeBudget must be between 00:00:01 and 00:28:00.")]
     public TimeSpan TimeBudget { get; set; } = TimeSpan.FromMinutes(20);

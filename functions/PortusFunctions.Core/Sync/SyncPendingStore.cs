@@ -91,28 +91,49 @@ public class SyncPendingStore
 
     /// <summary>Counts the deletes of a pass by kind, with the store counts of the repositories it deletes.</summary>
     /// <exception cref="StorageUnavailableException">Storage cannot be reached.</exception>
-    public virtual async Task<PendingDeleteCounts> CountDeletesAsync(string passId, CancellationToken cancellationToken)
+    public virtual async Task<PendingDeleteCounts> CountDeletesAsync(string passId, CancellationToken cancellationToken) =>
+        (await CountDeletesAsync(passId, alsoProvedBy: null, cancellationToken).ConfigureAwait(false)).All;
+
+    /// <summary>
+    /// Counts the deletes of a pass by kind, and separately those of them that pass <paramref name="alsoProvedBy"/>
+    /// proved too: the same tag, manifest or repository.
+    /// </summary>
+    /// <remarks>
+    /// The rows of the other pass are read one repository at a time, for the repositories this pass deletes from,
+    /// so memory stays within the deletes of one repository.
+    /// </remarks>
+    /// <exception cref="StorageUnavailableException">Storage cannot be reached.</exception>
+    public virtual async Task<(PendingDeleteCounts All, PendingDeleteCounts Shared)> CountDeletesAsync(
+        string passId,
+        string? alsoProvedBy,
+        CancellationToken cancellationToken)
     {
-        long tags = 0, manifests = 0, repositories = 0, tagsInRepositories = 0, manifestsInRepositories = 0;
+        var table = await _tables.GetTableAsync(TableNames.SyncPending, cancellationToken).ConfigureAwait(false);
+        var all = new DeleteTally();
+        var shared = new DeleteTally();
+        string? repository = null;
+        IReadOnlySet<string> otherKeys = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var delete in ReadDeletesAsync(passId, cancellationToken).ConfigureAwait(false))
         {
-            switch (delete.Kind)
+            all.Add(delete);
+            if (alsoProvedBy is null)
             {
-                case PendingDeleteKind.Tag:
-                    tags++;
-                    break;
-                case PendingDeleteKind.Manifest:
-                    manifests++;
-                    break;
-                default:
-                    repositories++;
-                    tagsInRepositories += delete.TagCount;
-                    manifestsInRepositories += delete.ManifestCount;
-                    break;
+                continue;
+            }
+
+            if (!string.Equals(delete.Repository, repository, StringComparison.Ordinal))
+            {
+                repository = delete.Repository;
+                otherKeys = await ReadDeleteKeysAsync(table, alsoProvedBy, repository, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (otherKeys.Contains(RowKey(delete)))
+            {
+                shared.Add(delete);
             }
         }
 
-        return new PendingDeleteCounts(tags, manifests, repositories, tagsInRepositories, manifestsInRepositories);
+        return (all.ToCounts(), shared.ToCounts());
     }
 
     /// <summary>Removes the rows of deletes that were applied.</summary>
@@ -175,6 +196,25 @@ public class SyncPendingStore
         new ChangeVersion(row.GetInt64("VersionTicks") ?? 0, row.GetString("VersionSource") ?? ""),
         row.GetInt64("TagCount") ?? 0,
         row.GetInt64("ManifestCount") ?? 0);
+
+    /// <summary>Returns the row keys of the deletes that a pass stored for one repository.</summary>
+    private static async Task<IReadOnlySet<string>> ReadDeleteKeysAsync(
+        TableClient table,
+        string passId,
+        string repository,
+        CancellationToken cancellationToken)
+    {
+        // Repository names never contain '|', so the range from "d|NAME|" to "d|NAME}" contains exactly its rows.
+        var prefix = DeletePrefix + KeyCodec.Encode(repository);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {passId} and RowKey ge {prefix + "|"} and RowKey lt {prefix + "}"}");
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var row in table.QueryRowsAsync(filter, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            keys.Add(row.RowKey);
+        }
+
+        return keys;
+    }
 
     private static async Task DeleteRowsAsync(TableClient table, string passId, IEnumerable<string> rowKeys, CancellationToken cancellationToken)
     {
@@ -254,6 +294,38 @@ public sealed record PendingDelete(
     };
 }
 
+/// <summary>Sums of deletes by kind, while a pass's rows are read.</summary>
+internal sealed class DeleteTally
+{
+    private long _tags;
+    private long _manifests;
+    private long _repositories;
+    private long _tagsInRepositories;
+    private long _manifestsInRepositories;
+
+    /// <summary>Counts one delete.</summary>
+    public void Add(PendingDelete delete)
+    {
+        switch (delete.Kind)
+        {
+            case PendingDeleteKind.Tag:
+                _tags++;
+                break;
+            case PendingDeleteKind.Manifest:
+                _manifests++;
+                break;
+            default:
+                _repositories++;
+                _tagsInRepositories += delete.TagCount;
+                _manifestsInRepositories += delete.ManifestCount;
+                break;
+        }
+    }
+
+    /// <summary>Returns the sums.</summary>
+    public PendingDeleteCounts ToCounts() => new(_tags, _manifests, _repositories, _tagsInRepositories, _manifestsInRepositories);
+}
+
 /// <summary>Deletes of a pass by kind.</summary>
 /// <param name="Tags">Tag deletes.</param>
 /// <param name="Manifests">Manifest deletes.</param>
@@ -264,4 +336,17 @@ public sealed record PendingDeleteCounts(long Tags, long Manifests, long Reposit
 {
     /// <summary>Number of delete rows.</summary>
     public long Total => Tags + Manifests + Repositories;
+
+    /// <summary>Returns these counts less <paramref name="part"/>, a subset of the same deletes.</summary>
+    public PendingDeleteCounts Without(PendingDeleteCounts part)
+    {
+        ArgumentNullException.ThrowIfNull(part);
+
+        return new PendingDeleteCounts(
+            Tags - part.Tags,
+            Manifests - part.Manifests,
+            Repositories - part.Repositories,
+            TagsInRepositories - part.TagsInRepositories,
+            ManifestsInRepositories - part.ManifestsInRepositories);
+    }
 }

@@ -7,8 +7,8 @@ using PortusFunctions.Registry;
 namespace PortusFunctions.Sync;
 
 /// <summary>
-/// The work of one sync run under the lease: resume deletes being applied, apply confirmed deletes, read the
-/// catalog from the cursor page by page until its end or the time budget, and end the pass.
+/// The work of one sync run under the lease: resume deletes being applied, record a confirmation of held deletes,
+/// read the catalog from the cursor page by page until its end or the time budget, and end the pass.
 /// </summary>
 /// <remarks>
 /// <para>The cursor is the last catalog name of the pass whose repository is done. After each page the run saves it
@@ -17,6 +17,9 @@ namespace PortusFunctions.Sync;
 /// <see cref="CatalogOrder"/>, so every stored repository between two consecutive names of a page, or after the
 /// last name of the last page, is absent from the registry. A catalog that breaks that order, ends early or cannot
 /// confirm its end marks the pass, which then deletes nothing.</para>
+/// <para>At the deadline the run starts no more work and cancels its registry requests in flight; storage writes of
+/// what was read before go on. A repository whose read was cancelled is not done, so the cursor stays before it and
+/// the next run reads it again.</para>
 /// </remarks>
 internal sealed partial class SyncRun
 {
@@ -28,7 +31,6 @@ internal sealed partial class SyncRun
     private readonly RepositorySynchronizer _repositories;
     private readonly SyncWriter _writer;
     private readonly ILogger _logger;
-    private long _passErrors;
 
     public SyncRun(SyncRunSettings settings, SyncRunServices services, SyncState state, JobRun run, SyncCounts counts, ILogger logger)
     {
@@ -52,10 +54,27 @@ internal sealed partial class SyncRun
 
     private bool PastDeadline => _services.Clock.GetUtcNow() >= _settings.Deadline;
 
-    /// <summary>Runs the due work.</summary>
+    /// <summary>Runs the due work, reading the registry until the deadline.</summary>
     /// <exception cref="RegistryException">The catalog could not be read, or the registry rejected the credentials.</exception>
     /// <exception cref="Storage.StorageUnavailableException">Storage cannot be reached.</exception>
     public async Task<SyncOutcome> ExecuteAsync(bool confirmDeletes, SyncTrigger trigger, CancellationToken cancellationToken)
+    {
+        var remaining = _settings.Deadline - _services.Clock.GetUtcNow();
+        using var deadline = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, _services.Clock);
+        using var reads = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        return await RunDueWorkAsync(confirmDeletes, trigger, reads.Token, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs the due work: deletes being applied, a confirmation, and the pass.</summary>
+    /// <param name="confirmDeletes">Whether an operator confirmed the held deletes.</param>
+    /// <param name="trigger">What started the run.</param>
+    /// <param name="readToken">Cancels registry requests at the deadline, and with <paramref name="cancellationToken"/>.</param>
+    /// <param name="cancellationToken">Cancels everything, storage writes included.</param>
+    private async Task<SyncOutcome> RunDueWorkAsync(
+        bool confirmDeletes,
+        SyncTrigger trigger,
+        CancellationToken readToken,
+        CancellationToken cancellationToken)
     {
         if (_state.ApplyingPassId is { } applying && !await ApplyDeletesAsync(applying, cancellationToken).ConfigureAwait(false))
         {
@@ -66,12 +85,7 @@ internal sealed partial class SyncRun
         var confirmation = "";
         if (confirmDeletes)
         {
-            confirmation = await ApplyConfirmedDeletesAsync(cancellationToken).ConfigureAwait(false);
-            if (_state.ApplyingPassId is not null)
-            {
-                Message = confirmation + " Paused after the time budget while applying them.";
-                return SyncOutcome.Paused;
-            }
+            confirmation = await ConfirmHeldDeletesAsync(cancellationToken).ConfigureAwait(false);
         }
 
         if (_settings.Strategy == SyncStrategy.Initial && _state.InitialImportFinishedAt is { } finished && trigger == SyncTrigger.Schedule)
@@ -84,7 +98,7 @@ internal sealed partial class SyncRun
         _run.Properties["PassId"] = _state.PassId!;
         if (!_state.CatalogComplete)
         {
-            if (!await ReadCatalogAsync(cancellationToken).ConfigureAwait(false))
+            if (!await ReadCatalogAsync(readToken, cancellationToken).ConfigureAwait(false))
             {
                 Message = (confirmation + $" Paused after the time budget at cursor '{_state.Cursor}'; the next run continues there.").Trim();
                 return SyncOutcome.Paused;
@@ -94,7 +108,7 @@ internal sealed partial class SyncRun
             await SaveProgressAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var outcome = await FinishPassAsync(cancellationToken).ConfigureAwait(false);
+        var outcome = await FinishPassAsync(readToken, cancellationToken).ConfigureAwait(false);
         Message = (confirmation + " " + Message).Trim();
         return outcome;
     }
@@ -118,10 +132,23 @@ internal sealed partial class SyncRun
     }
 
     /// <summary>Reads the catalog from the cursor; returns false when the time budget ended first.</summary>
-    private async Task<bool> ReadCatalogAsync(CancellationToken cancellationToken)
+    private async Task<bool> ReadCatalogAsync(CancellationToken readToken, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadPagesAsync(readToken, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (readToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // The deadline cancelled a catalog request. The cursor was saved after the last page that was done.
+            return false;
+        }
+    }
+
+    private async Task<bool> ReadPagesAsync(CancellationToken readToken, CancellationToken cancellationToken)
     {
         var boundary = _state.Cursor;
-        await foreach (var page in _services.Client.ReadCatalogAsync(_state.Cursor, cancellationToken).ConfigureAwait(false))
+        await foreach (var page in _services.Client.ReadCatalogAsync(_state.Cursor, readToken).ConfigureAwait(false))
         {
             // The registry's clock versions the sync's writes; beside StartedAt it shows the skew to this host.
             _run.Properties.TryAdd("RegistryTime", page.ReadAt.ToString("O", CultureInfo.InvariantCulture));
@@ -131,7 +158,7 @@ internal sealed partial class SyncRun
             }
 
             var names = ValidNames(page, boundary);
-            var done = await ProcessPageAsync(names, cancellationToken).ConfigureAwait(false);
+            var done = await ProcessPageAsync(names, readToken, cancellationToken).ConfigureAwait(false);
             var reachedEnd = done == names.Count;
             var upTo = reachedEnd
                 ? (page.Repositories.Count > 0 ? page.Repositories[^1] : boundary)
@@ -196,41 +223,54 @@ internal sealed partial class SyncRun
     /// Synchronizes the repositories of a page, at most <see cref="SyncRunSettings.Concurrency"/> at once, starting
     /// none after the deadline; returns how many, from the first, are done.
     /// </summary>
-    private async Task<int> ProcessPageAsync(IReadOnlyList<string> names, CancellationToken cancellationToken)
+    /// <remarks>
+    /// A repository is done when it was read completely or its failure was recorded for a retry at the end of the
+    /// pass. One whose read the deadline cancelled is not, so the count stops before it even when repositories
+    /// after it are done: the cursor never passes a repository that the next run must read again.
+    /// </remarks>
+    private async Task<int> ProcessPageAsync(
+        IReadOnlyList<string> names,
+        CancellationToken readToken,
+        CancellationToken cancellationToken)
     {
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var reads = CancellationTokenSource.CreateLinkedTokenSource(failed.Token, readToken);
         using var slots = new SemaphoreSlim(_settings.Concurrency, _settings.Concurrency);
-        var tasks = new List<Task>();
-        var launched = 0;
+        var tasks = new List<Task<RepositoryOutcome>>();
         foreach (var name in names)
         {
-            if (PastDeadline || failed.IsCancellationRequested)
-            {
-                break;
-            }
-
             try
             {
-                await slots.WaitAsync(failed.Token).ConfigureAwait(false);
+                await slots.WaitAsync(reads.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 break;
             }
 
-            launched++;
-            tasks.Add(ProcessInSlotAsync(name, slots, failed));
+            // Checked after the wait too, because a slot can free up after the deadline.
+            if (PastDeadline || reads.IsCancellationRequested)
+            {
+                slots.Release();
+                break;
+            }
+
+            tasks.Add(ProcessInSlotAsync(name, slots, failed, reads.Token));
         }
 
         await WhenAllPreferringFailureAsync(tasks).ConfigureAwait(false);
-        return launched;
+        return tasks.TakeWhile(task => task.Result != RepositoryOutcome.Interrupted).Count();
     }
 
-    private async Task ProcessInSlotAsync(string name, SemaphoreSlim slots, CancellationTokenSource failed)
+    private async Task<RepositoryOutcome> ProcessInSlotAsync(
+        string name,
+        SemaphoreSlim slots,
+        CancellationTokenSource failed,
+        CancellationToken readToken)
     {
         try
         {
-            await ProcessRepositoryAsync(name, retrying: false, failed.Token).ConfigureAwait(false);
+            return await ProcessRepositoryAsync(name, retrying: false, readToken, failed.Token).ConfigureAwait(false);
         }
         catch
         {
@@ -266,16 +306,22 @@ internal sealed partial class SyncRun
     }
 
     /// <summary>
-    /// Synchronizes one repository and returns false when it could not be read completely. Such a repository is kept
-    /// as it is and read again at the end of the pass.
+    /// Synchronizes one repository. A repository that could not be read completely is kept as it is and, unless
+    /// <paramref name="retrying"/>, read again at the end of the pass. One whose read the deadline cancelled is kept
+    /// as it is too, and proves nothing absent.
     /// </summary>
-    private async Task<bool> ProcessRepositoryAsync(string name, bool retrying, CancellationToken cancellationToken)
+    private async Task<RepositoryOutcome> ProcessRepositoryAsync(
+        string name,
+        bool retrying,
+        CancellationToken readToken,
+        CancellationToken cancellationToken)
     {
         bool complete;
         try
         {
             var deletesTo = CollectsDeletes ? _state.PassId : null;
-            complete = await _repositories.SyncAsync(name, _settings.SettleMargin, Source, deletesTo, cancellationToken).ConfigureAwait(false);
+            complete = await _repositories.SyncAsync(name, _settings.SettleMargin, Source, deletesTo, readToken, cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (RegistryException exception) when (exception is not RegistryAuthException { AffectsEveryRequest: true })
         {
@@ -283,13 +329,18 @@ internal sealed partial class SyncRun
             LogRepositoryFailed(exception, name);
             complete = false;
         }
+        catch (OperationCanceledException) when (readToken.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            LogRepositoryInterrupted(name);
+            return RepositoryOutcome.Interrupted;
+        }
 
         if (!complete && !retrying)
         {
             await _services.Pending.AddRetryAsync(_state.PassId!, name, cancellationToken).ConfigureAwait(false);
         }
 
-        return complete;
+        return complete ? RepositoryOutcome.Complete : RepositoryOutcome.Failed;
     }
 
     /// <summary>
@@ -326,177 +377,6 @@ internal sealed partial class SyncRun
         }
     }
 
-    /// <summary>Reads again the repositories that failed, decides on the pass's deletes, and ends the pass.</summary>
-    private async Task<SyncOutcome> FinishPassAsync(CancellationToken cancellationToken)
-    {
-        var passId = _state.PassId!;
-        var retries = new List<string>();
-        await foreach (var repository in _services.Pending.ReadRetriesAsync(passId, cancellationToken).ConfigureAwait(false))
-        {
-            retries.Add(repository);
-        }
-
-        foreach (var repository in retries)
-        {
-            if (PastDeadline)
-            {
-                await SaveProgressAsync(cancellationToken).ConfigureAwait(false);
-                Message = $"Paused after the time budget while reading again the repositories of pass {passId} that failed.";
-                return SyncOutcome.Paused;
-            }
-
-            if (!await ProcessRepositoryAsync(repository, retrying: true, cancellationToken).ConfigureAwait(false))
-            {
-                Interlocked.Increment(ref _passErrors);
-            }
-
-            await _services.Pending.RemoveRetryAsync(passId, repository, cancellationToken).ConfigureAwait(false);
-        }
-
-        _state.PassErrors += Interlocked.Exchange(ref _passErrors, 0);
-        var outcome = SyncOutcome.Completed;
-        var deletes = "";
-        if (!CollectsDeletes)
-        {
-            await _services.Pending.DeletePassAsync(passId, cancellationToken).ConfigureAwait(false);
-            await DropHeldDeletesAsync(passId, cancellationToken).ConfigureAwait(false);
-        }
-        else if (_state.PassAnomaly is { } anomaly)
-        {
-            await _services.Pending.DeletePassAsync(passId, cancellationToken).ConfigureAwait(false);
-            await DropHeldDeletesAsync(passId, cancellationToken).ConfigureAwait(false);
-            deletes = $" It deleted nothing because {anomaly}.";
-            LogNoDeletes(passId, anomaly);
-        }
-        else
-        {
-            (outcome, deletes) = await DecideDeletesAsync(passId, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (_settings.Strategy == SyncStrategy.Initial)
-        {
-            _state.InitialImportFinishedAt ??= _services.Clock.GetUtcNow();
-        }
-
-        var errors = _state.PassErrors;
-        _state.EndPass(_services.Clock.GetUtcNow());
-        await SaveProgressAsync(cancellationToken).ConfigureAwait(false);
-        LogPassFinished(passId, errors);
-        Message = $"Pass {passId} finished; {errors} repositories could not be read in it.{deletes}";
-
-        if (string.Equals(_state.ApplyingPassId, passId, StringComparison.Ordinal)
-            && !await ApplyDeletesAsync(passId, cancellationToken).ConfigureAwait(false))
-        {
-            Message += " Paused after the time budget while applying its deletes.";
-            return SyncOutcome.Paused;
-        }
-
-        return outcome;
-    }
-
-    /// <summary>Lets the guard decide on the deletes of a pass that read the whole catalog without an anomaly.</summary>
-    private async Task<(SyncOutcome Outcome, string Message)> DecideDeletesAsync(string passId, CancellationToken cancellationToken)
-    {
-        await DropHeldDeletesAsync(passId, cancellationToken).ConfigureAwait(false);
-        var pending = await _services.Pending.CountDeletesAsync(passId, cancellationToken).ConfigureAwait(false);
-        if (pending.Total == 0)
-        {
-            return (SyncOutcome.Completed, " The registry contains everything the store shows.");
-        }
-
-        var totals = await _services.Reader.TotalsAsync(cancellationToken).ConfigureAwait(false);
-        var share = DeleteGuard.Share(pending, totals);
-        var summary = string.Create(
-            CultureInfo.InvariantCulture,
-            $"{pending.Tags} tags, {pending.Manifests} manifests and {pending.Repositories} repositories holding {pending.TagsInRepositories} tags, {share:P1} of the store");
-        if (DeleteGuard.Allows(share, _settings.DeleteGuardRatio))
-        {
-            _state.ApplyingPassId = passId;
-            return (SyncOutcome.Completed, $" It deletes {summary}.");
-        }
-
-        _state.HeldPassId = passId;
-        _state.HeldAt = _services.Clock.GetUtcNow();
-        _state.HeldSummary = summary;
-        _run.Counts["DeletesHeld"] = pending.Total;
-        LogDeletesHeld(passId, summary, _settings.DeleteGuardRatio);
-        return (SyncOutcome.Held, string.Create(
-            CultureInfo.InvariantCulture,
-            $" It would delete {summary}, more than Sync__DeleteGuardRatio {_settings.DeleteGuardRatio}, so it deleted nothing; POST /api/sync?confirmDeletes=true with the admin key applies them."));
-    }
-
-    /// <summary>Drops the deletes an earlier pass held back: a newer pass has read the registry since.</summary>
-    private async Task DropHeldDeletesAsync(string passId, CancellationToken cancellationToken)
-    {
-        if (_state.HeldPassId is not { } held || string.Equals(held, passId, StringComparison.Ordinal))
-        {
-            return;
-        }
-
-        await _services.Pending.DeletePassAsync(held, cancellationToken).ConfigureAwait(false);
-        _state.HeldPassId = null;
-        _state.HeldAt = null;
-        _state.HeldSummary = null;
-    }
-
-    private async Task<string> ApplyConfirmedDeletesAsync(CancellationToken cancellationToken)
-    {
-        if (_state.HeldPassId is not { } held)
-        {
-            return "No deletes were held back, so there was nothing to confirm.";
-        }
-
-        var summary = _state.HeldSummary;
-        LogDeletesConfirmed(held, summary ?? "");
-        _run.Properties["ConfirmedPass"] = held;
-        _state.HeldPassId = null;
-        _state.HeldAt = null;
-        _state.HeldSummary = null;
-        await ApplyDeletesAsync(held, cancellationToken).ConfigureAwait(false);
-        return $"Applied the confirmed deletes of pass {held}: {summary}.";
-    }
-
-    /// <summary>Applies the deletes of a pass repository by repository; returns false when the time budget ended first.</summary>
-    private async Task<bool> ApplyDeletesAsync(string passId, CancellationToken cancellationToken)
-    {
-        _state.ApplyingPassId = passId;
-        await SaveProgressAsync(cancellationToken).ConfigureAwait(false);
-
-        var group = new List<PendingDelete>();
-        await foreach (var delete in _services.Pending.ReadDeletesAsync(passId, cancellationToken).ConfigureAwait(false))
-        {
-            if (group.Count > 0 && !string.Equals(group[0].Repository, delete.Repository, StringComparison.Ordinal))
-            {
-                await ApplyGroupAsync(passId, group, cancellationToken).ConfigureAwait(false);
-                group = [];
-                if (PastDeadline)
-                {
-                    await SaveProgressAsync(cancellationToken).ConfigureAwait(false);
-                    return false;
-                }
-            }
-
-            group.Add(delete);
-        }
-
-        if (group.Count > 0)
-        {
-            await ApplyGroupAsync(passId, group, cancellationToken).ConfigureAwait(false);
-        }
-
-        _state.ApplyingPassId = null;
-        await SaveProgressAsync(cancellationToken).ConfigureAwait(false);
-        LogDeletesApplied(passId);
-        return true;
-    }
-
-    private async Task ApplyGroupAsync(string passId, IReadOnlyList<PendingDelete> group, CancellationToken cancellationToken)
-    {
-        IReadOnlyList<ImageCommand> commands = [.. group.Select(delete => delete.ToCommand())];
-        await _writer.ApplyAsync(group[0].Repository, (_, _) => Task.FromResult(commands), cancellationToken).ConfigureAwait(false);
-        await _services.Pending.RemoveDeletesAsync(passId, group, cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>Saves the state row and the run row with the counts so far.</summary>
     private async Task SaveProgressAsync(CancellationToken cancellationToken)
     {
@@ -509,34 +389,35 @@ internal sealed partial class SyncRun
     [LoggerMessage(EventId = 3140, Level = LogLevel.Information, Message = "Sync pass {PassId} started with strategy {Strategy}")]
     private partial void LogPassStarted(string passId, string strategy);
 
-    [LoggerMessage(EventId = 3141, Level = LogLevel.Information, Message = "Sync pass {PassId} finished; {Errors} repositories could not be read in it")]
-    private partial void LogPassFinished(string passId, long errors);
-
     [LoggerMessage(EventId = 3142, Level = LogLevel.Warning, Message = "Sync pass {PassId} will delete nothing: {Anomaly}")]
     private partial void LogAnomaly(string passId, string anomaly);
-
-    [LoggerMessage(EventId = 3143, Level = LogLevel.Warning, Message = "Sync pass {PassId} read the whole catalog but deleted nothing because {Anomaly}")]
-    private partial void LogNoDeletes(string passId, string anomaly);
-
-    [LoggerMessage(EventId = 3144, Level = LogLevel.Warning, Message = "Sync pass {PassId} would delete {Summary}, more than Sync__DeleteGuardRatio {Ratio}; nothing was deleted. POST /api/sync?confirmDeletes=true with the admin key applies them")]
-    private partial void LogDeletesHeld(string passId, string summary, double ratio);
-
-    [LoggerMessage(EventId = 3145, Level = LogLevel.Information, Message = "An operator confirmed the held deletes of sync pass {PassId}: {Summary}")]
-    private partial void LogDeletesConfirmed(string passId, string summary);
-
-    [LoggerMessage(EventId = 3146, Level = LogLevel.Information, Message = "Sync pass {PassId} applied its deletes")]
-    private partial void LogDeletesApplied(string passId);
 
     [LoggerMessage(EventId = 3147, Level = LogLevel.Warning, Message = "Repository {Repository} could not be read and is kept as it is; it is read again at the end of the pass")]
     private partial void LogRepositoryFailed(Exception exception, string repository);
 
     [LoggerMessage(EventId = 3148, Level = LogLevel.Warning, Message = "The catalog lists an invalid repository name '{Repository}'; it is skipped")]
     private partial void LogInvalidRepository(string repository);
+
+    [LoggerMessage(EventId = 3149, Level = LogLevel.Warning, Message = "The time budget ended while repository {Repository} was read; it is kept as it is and the next run reads it again")]
+    private partial void LogRepositoryInterrupted(string repository);
+}
+
+/// <summary>How far the sync of one repository got in a run.</summary>
+internal enum RepositoryOutcome
+{
+    /// <summary>Read completely.</summary>
+    Complete,
+
+    /// <summary>Not read completely because of an error; kept as it is and read again at the end of the pass.</summary>
+    Failed,
+
+    /// <summary>The deadline cancelled its read; kept as it is, and the cursor stays before it.</summary>
+    Interrupted,
 }
 
 /// <summary>Settings of one run.</summary>
 /// <param name="Strategy">The strategy.</param>
-/// <param name="Deadline">When the run starts no more repositories.</param>
+/// <param name="Deadline">When the run starts no more work and cancels its registry requests.</param>
 /// <param name="SettleMargin">How far before the read the writes are versioned.</param>
 /// <param name="DeleteGuardRatio">Largest share of the store deleted without confirmation.</param>
 /// <param name="Concurrency">Repositories synchronized at once, and registry requests in flight.</param>

@@ -19,7 +19,8 @@ public sealed partial class SyncService : ISyncService
 
     /// <summary>
     /// Maximum budget of a run started by <c>POST /api/sync</c>, which must respond within the 230 s an Azure HTTP
-    /// trigger may take; the next runs continue from its cursor.
+    /// trigger may take. At the deadline the run cancels its registry requests, so what remains is storage work:
+    /// committing what it read and saving its cursor. The next runs continue from that cursor.
     /// </summary>
     public static readonly TimeSpan ManualTimeBudget = TimeSpan.FromSeconds(180);
 

@@ -34,11 +34,20 @@ public sealed class SyncState
     /// <summary>Pass whose deletes the guard held back, waiting for an operator's confirmation.</summary>
     public string? HeldPassId { get; set; }
 
-    /// <summary>When the guard held them back.</summary>
+    /// <summary>When the held pass started reading the registry; its reads proved the held deletes from then on.</summary>
+    public DateTimeOffset? HeldPassStartedAt { get; set; }
+
+    /// <summary>When the held pass finished reading the catalog and the guard held its deletes back.</summary>
     public DateTimeOffset? HeldAt { get; set; }
 
     /// <summary>What the held deletes would remove, in one sentence.</summary>
     public string? HeldSummary { get; set; }
+
+    /// <summary>
+    /// When an operator confirmed the held deletes, or null while they wait for a confirmation. The next pass that
+    /// reads the whole catalog applies those of them that it proves again.
+    /// </summary>
+    public DateTimeOffset? HeldConfirmedAt { get; set; }
 
     /// <summary>Pass whose deletes are being applied; set until every one is applied, so a crash resumes them.</summary>
     public string? ApplyingPassId { get; set; }
@@ -66,8 +75,10 @@ public sealed class SyncState
             PassAnomaly = row.GetString(nameof(PassAnomaly)),
             PassErrors = row.GetInt64(nameof(PassErrors)) ?? 0,
             HeldPassId = row.GetString(nameof(HeldPassId)),
+            HeldPassStartedAt = row.GetDateTimeOffset(nameof(HeldPassStartedAt)),
             HeldAt = row.GetDateTimeOffset(nameof(HeldAt)),
             HeldSummary = row.GetString(nameof(HeldSummary)),
+            HeldConfirmedAt = row.GetDateTimeOffset(nameof(HeldConfirmedAt)),
             ApplyingPassId = row.GetString(nameof(ApplyingPassId)),
             InitialImportFinishedAt = row.GetDateTimeOffset(nameof(InitialImportFinishedAt)),
             LastPassFinishedAt = row.GetDateTimeOffset(nameof(LastPassFinishedAt)),
@@ -84,12 +95,24 @@ public sealed class SyncState
         [nameof(PassAnomaly)] = PassAnomaly,
         [nameof(PassErrors)] = PassErrors,
         [nameof(HeldPassId)] = HeldPassId,
+        [nameof(HeldPassStartedAt)] = HeldPassStartedAt,
         [nameof(HeldAt)] = HeldAt,
         [nameof(HeldSummary)] = HeldSummary,
+        [nameof(HeldConfirmedAt)] = HeldConfirmedAt,
         [nameof(ApplyingPassId)] = ApplyingPassId,
         [nameof(InitialImportFinishedAt)] = InitialImportFinishedAt,
         [nameof(LastPassFinishedAt)] = LastPassFinishedAt,
     };
+
+    /// <summary>Forgets the held deletes and their confirmation.</summary>
+    public void ClearHeld()
+    {
+        HeldPassId = null;
+        HeldPassStartedAt = null;
+        HeldAt = null;
+        HeldSummary = null;
+        HeldConfirmedAt = null;
+    }
 
     /// <summary>Ends the pass in progress, so the next run starts a new one.</summary>
     public void EndPass(DateTimeOffset now)

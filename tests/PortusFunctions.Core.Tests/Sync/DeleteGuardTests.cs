@@ -37,6 +37,18 @@ public sealed class DeleteGuardTests
     }
 
     [Fact]
+    public void Share_ConfirmedDeletesLeftOut_CountsOnlyRest()
+    {
+        var all = new PendingDeleteCounts(2, 1, 4, 8, 8);
+        var confirmed = new PendingDeleteCounts(0, 0, 4, 8, 8);
+
+        var share = DeleteGuard.Share(all.Without(confirmed), new StoreTotals(10, 10, 5));
+
+        Assert.Equal(new PendingDeleteCounts(2, 1, 0, 0, 0), all.Without(confirmed));
+        Assert.Equal(0.2, share, precision: 10);
+    }
+
+    [Fact]
     public void Allows_RatioOne_NeverHolds()
     {
         var share = DeleteGuard.Share(new PendingDeleteCounts(10, 10, 2, 0, 0), new StoreTotals(10, 10, 2));

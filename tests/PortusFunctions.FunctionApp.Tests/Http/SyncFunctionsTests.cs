@@ -93,7 +93,16 @@ public sealed class SyncFunctionsTests
     public async Task SyncStatus_ReaderKey_AnswersRunAndHeldDeletes()
     {
         var sync = new Mock<ISyncService>();
-        var state = new SyncState { PassId = "pass-2", Cursor = "team/app", HeldPassId = "pass-1", HeldSummary = "3 tags" };
+        var state = new SyncState
+        {
+            PassId = "pass-2",
+            Cursor = "team/app",
+            HeldPassId = "pass-1",
+            HeldPassStartedAt = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero),
+            HeldAt = new DateTimeOffset(2026, 3, 1, 10, 5, 0, TimeSpan.Zero),
+            HeldSummary = "3 tags",
+            HeldConfirmedAt = new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero),
+        };
         sync.Setup(service => service.GetStatusAsync(It.IsAny<CancellationToken>()))
             .ReturnsAsync(new SyncStatus("update-delete", Run("running"), state));
 
@@ -103,7 +112,11 @@ public sealed class SyncFunctionsTests
         Assert.Equal("update-delete", body.RootElement.GetProperty("strategy").GetString());
         Assert.Equal("running", body.RootElement.GetProperty("run").GetProperty("status").GetString());
         Assert.Equal("team/app", body.RootElement.GetProperty("pass").GetProperty("cursor").GetString());
-        Assert.Equal("pass-1", body.RootElement.GetProperty("heldDeletes").GetProperty("passId").GetString());
+        var hold = body.RootElement.GetProperty("heldDeletes");
+        Assert.Equal("pass-1", hold.GetProperty("passId").GetString());
+        Assert.Equal(state.HeldPassStartedAt, hold.GetProperty("passStartedAt").GetDateTimeOffset());
+        Assert.Equal(state.HeldAt, hold.GetProperty("heldAt").GetDateTimeOffset());
+        Assert.Equal(state.HeldConfirmedAt, hold.GetProperty("confirmedAt").GetDateTimeOffset());
     }
 
     [Fact]

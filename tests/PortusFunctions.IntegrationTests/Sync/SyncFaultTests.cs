@@ -94,6 +94,21 @@ public sealed class SyncFaultTests
     }
 
     [Fact]
+    public async Task TagsTimeout_RetryLogNamesRequestAndTimeout()
+    {
+        await using var scenario = await SyncScenario.SeedAsync();
+        await using var proxy = await FaultProxy.StartAsync(scenario.Registry.Url);
+        await using var host = await SyncTestKit.StartHostAsync(proxy.Url, "update", FastFailures);
+        proxy.Rule = RuleFor("tags-timeout");
+
+        await SyncTestKit.SyncAsync(host);
+
+        var retry = host.Logs.Entries.FirstOrDefault(entry => entry.EventId.Id == 3003)?.Message ?? "";
+        Assert.Contains($"GET {proxy.Url}v2/team/app/api/tags/list?n=2 ", retry, StringComparison.Ordinal);
+        Assert.Contains("timed out after 1 s", retry, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Catalog401_FailsWithAuthErrorNamingSettings()
     {
         await using var scenario = await SyncScenario.SeedAsync();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Azure.Data.Tables;
@@ -48,6 +49,58 @@ public sealed class SyncResumeTests
         Assert.Equal(
             ReadApi.Render(await ReadApi.TaggedRepositoriesAsync(scenario.Registry)),
             ReadApi.Render(await ReadApi.TaggedRepositoriesAsync(host.Client)));
+    }
+
+    [Fact]
+    public async Task TimeBudget_TagListStalls_StopsThenConverges()
+    {
+        await using var scenario = await SyncScenario.SeedAsync();
+        await using var proxy = await FaultProxy.StartAsync(scenario.Registry.Url);
+        await using var host = await SyncTestKit.StartHostAsync(proxy.Url, "update-delete", new Dictionary<string, string?>
+        {
+            ["Registry:PageSize"] = "2",
+            ["Registry:MaxRetries"] = "1",
+            ["Registry:RequestTimeout"] = "00:00:30",
+            ["Sync:TimeBudget"] = "00:00:10",
+        });
+        await SyncTestKit.SyncAsync(host);
+        await scenario.ChangeAsync();
+
+        // The catalog pages are [empty/repo, library/oci] and [multi/app, team/app/api]. The tag list of multi/app
+        // never responds, so its read outlasts the budget by far: two attempts of 30 s each.
+        var never = new TaskCompletionSource();
+        proxy.Rule = request => request.Path == "/v2/multi/app/tags/list" ? new ProxyFault(Until: never.Task) : null;
+        var elapsed = Stopwatch.StartNew();
+        var stopped = await SyncTestKit.SyncAsync(host);
+        var manualTime = elapsed.Elapsed;
+        elapsed.Restart();
+        var scheduled = await SyncTestKit.RunScheduledAsync(host);
+        var scheduledTime = elapsed.Elapsed;
+        var pass = (await SyncTestKit.StatusAsync(host)).Pass;
+        var afterStop = await ReadApi.TaggedRepositoriesAsync(host.Client);
+
+        Assert.Equal("paused", stopped.Outcome);
+        Assert.True(manualTime < TimeSpan.FromSeconds(15), $"The manual run with a 10 s budget returned after {manualTime}.");
+        Assert.Equal("library/oci", stopped.Run!.Cursor);
+        Assert.Equal(0, stopped.Run.Count("Deleted"));
+        Assert.Equal(SyncOutcome.Paused, scheduled.Outcome);
+        Assert.True(scheduledTime < TimeSpan.FromSeconds(15), $"The scheduled run with a 10 s budget returned after {scheduledTime}.");
+        Assert.Equal("library/oci", scheduled.Run!.Cursor);
+        Assert.Equal("library/oci", pass?.Cursor);
+        Assert.Equal(SyncScenario.SeededTags.Keys, afterStop.Keys);
+        Assert.Equal(2, host.Logs.Entries.Count(entry => entry.EventId.Id == 3149 && entry.Message.Contains("multi/app", StringComparison.Ordinal)));
+
+        proxy.Rule = null;
+        var next = await SyncTestKit.SyncAsync(host);
+
+        var registry = await ReadApi.TaggedRepositoriesAsync(scenario.Registry);
+        var converged = await ReadApi.TaggedRepositoriesAsync(host.Client);
+        var manifests = await ReadApi.ManifestCountsAsync(host.Client);
+        Assert.Equal("completed", next.Outcome);
+        Assert.Equal("library/oci", next.Run!.StartCursor);
+        Assert.Equal(ReadApi.Render(registry), ReadApi.Render(converged));
+        Assert.Equal(["library/oci", "multi/app", "team/app/api"], manifests.Keys);
+        Assert.Equal([3, 3, 1], manifests.Values);
     }
 
     [Fact]

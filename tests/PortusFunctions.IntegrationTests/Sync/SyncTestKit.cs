@@ -147,5 +147,8 @@ internal static class SyncTestKit
     /// <summary>Deletes the guard held back.</summary>
     internal sealed record HeldReply(
         [property: JsonPropertyName("passId")] string PassId,
-        [property: JsonPropertyName("summary")] string? Summary);
+        [property: JsonPropertyName("passStartedAt")] DateTimeOffset? PassStartedAt,
+        [property: JsonPropertyName("heldAt")] DateTimeOffset? HeldAt,
+        [property: JsonPropertyName("summary")] string? Summary,
+        [property: JsonPropertyName("confirmedAt")] DateTimeOffset? ConfirmedAt);
 }
