@@ -89,8 +89,16 @@ public sealed partial class EventIngestion : IEventIngestion
             }
         }
 
-        await _inbox.StoreAsync([.. accepted.Values.Select(entry => entry.Row)], quarantined, receivedAt, cancellationToken)
-            .ConfigureAwait(false);
+        _queue.StoreStarted();
+        try
+        {
+            await _inbox.StoreAsync([.. accepted.Values.Select(entry => entry.Row)], quarantined, receivedAt, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        finally
+        {
+            _queue.StoreFinished();
+        }
 
         var deferred = accepted.Values.Count(entry => !_queue.TryEnqueue(entry.Item));
         if (deferred > 0)

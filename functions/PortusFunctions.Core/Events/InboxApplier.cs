@@ -44,13 +44,7 @@ public partial class InboxApplier
         try
         {
             var outcome = await _images.ApplyAsync(item.Command, cancellationToken).ConfigureAwait(false);
-            var now = _clock.GetUtcNow();
-            var status = outcome.IsIgnored ? InboxStatus.Ignored : InboxStatus.Applied;
-            await _inbox.CompleteAsync(item, status, outcome.Reason, now, cancellationToken).ConfigureAwait(false);
-
-            (outcome.IsIgnored ? _metrics.EventsIgnored : _metrics.EventsApplied).Add(1);
-            _metrics.InboxLag.Record((now - item.ReceivedAt).TotalSeconds);
-            LogApplied(item.EventId, item.Command.Repository, status, outcome.Reason ?? "changed");
+            await CompleteAsync(item, outcome, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (Exception exception) when (StorageFailure.IsTransient(exception))
@@ -62,6 +56,52 @@ public partial class InboxApplier
         {
             return await RecordFailureAsync(item, exception, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Applies events of one repository with one read and one commit (see <see cref="IImageStore"/>). When that
+    /// fails for another reason than storage, applies each event alone, so that each gets its own attempts.
+    /// </summary>
+    public virtual async Task ApplyAsync(IReadOnlyList<InboxItem> items, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+
+        if (items.Count == 1)
+        {
+            await ApplyAsync(items[0], cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            var outcomes = await _images.ApplyAsync([.. items.Select(item => item.Command)], cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(items.Select((item, index) => CompleteAsync(item, outcomes[index], cancellationToken))).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (StorageFailure.IsTransient(exception))
+        {
+            foreach (var item in items)
+            {
+                LogStorageUnavailable(exception, item.EventId);
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            foreach (var item in items)
+            {
+                await ApplyAsync(item, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task CompleteAsync(InboxItem item, ApplyOutcome outcome, CancellationToken cancellationToken)
+    {
+        var now = _clock.GetUtcNow();
+        var status = outcome.IsIgnored ? InboxStatus.Ignored : InboxStatus.Applied;
+        await _inbox.CompleteAsync(item, status, outcome.Reason, now, cancellationToken).ConfigureAwait(false);
+
+        (outcome.IsIgnored ? _metrics.EventsIgnored : _metrics.EventsApplied).Add(1);
+        _metrics.InboxLag.Record((now - item.ReceivedAt).TotalSeconds);
+        LogApplied(item.EventId, item.Command.Repository, status, outcome.Reason ?? "changed");
     }
 
     private async Task<bool> RecordFailureAsync(InboxItem item, Exception exception, CancellationToken cancellationToken)

@@ -14,9 +14,32 @@ public sealed class InboxApplyChannel
     private readonly Channel<InboxItem> _channel = Channel.CreateBounded<InboxItem>(
         new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.Wait });
 
+    // A delivery that ended this recently is taken as part of a stream of them.
+    private const long QuietMilliseconds = 250;
+
+    private int _storing;
+    private long _lastStoredAt = long.MinValue / 2;
+
+    /// <summary>
+    /// Whether the webhook is storing deliveries: one is being stored, or one was stored within the last
+    /// 250 ms. The applier then leaves most of the storage account to the webhook.
+    /// </summary>
+    public bool IsStoring =>
+        Volatile.Read(ref _storing) > 0 || Environment.TickCount64 - Interlocked.Read(ref _lastStoredAt) < QuietMilliseconds;
+
     /// <summary>The consuming side.</summary>
     public ChannelReader<InboxItem> Reader => _channel.Reader;
 
     /// <summary>Queues an event; false when the queue is full and the drain will apply it instead.</summary>
     public bool TryEnqueue(InboxItem item) => _channel.Writer.TryWrite(item);
+
+    /// <summary>Records that the webhook started storing a delivery.</summary>
+    public void StoreStarted() => Interlocked.Increment(ref _storing);
+
+    /// <summary>Records that the webhook finished storing a delivery, stored or not.</summary>
+    public void StoreFinished()
+    {
+        Interlocked.Exchange(ref _lastStoredAt, Environment.TickCount64);
+        Interlocked.Decrement(ref _storing);
+    }
 }

@@ -1,18 +1,34 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using PortusFunctions.Images;
 
 namespace PortusFunctions.Events;
 
 /// <summary>
 /// Applies events from <see cref="InboxApplyChannel"/> as soon as the webhook has stored them, with
-/// <see cref="InboxOptions.ApplyConcurrency"/> events in parallel.
+/// <see cref="InboxOptions.ApplyConcurrency"/> consumers in parallel.
 /// </summary>
 /// <remarks>
-/// Events that this worker does not finish, because the process stops or storage fails, stay pending in the
-/// inbox, and the drain job applies them.
+/// <para>Each repository belongs to one consumer, chosen by a hash of its name, so the consumers never write the
+/// same repository at once and a repository's events are applied in the order they were stored. A consumer takes
+/// every event that is waiting, up to <see cref="MaxTaken"/>, and applies the events of one repository in batches
+/// of <see cref="ImageStore.MaxBatch"/>: under load, one read and one commit serve several events.</para>
+/// <para>While the webhook is storing deliveries, one batch is applied at a time across all consumers: the
+/// registry waits for the webhook's answer, and nothing waits for the applier, so the answer gets the storage
+/// account first. Events queue up meanwhile, which makes the batches larger, and every consumer applies again as
+/// soon as the deliveries stop.</para>
+/// <para>Events that this worker does not finish, because the process stops or storage fails, stay pending in the
+/// inbox, and the drain job applies them.</para>
 /// </remarks>
 public sealed class InboxApplyWorker : BackgroundService
 {
+    /// <summary>Most events a consumer takes at once.</summary>
+    public const int MaxTaken = 256;
+
+    private const int ConsumerCapacity = 1024;
+
+    private readonly SemaphoreSlim _whileStoring = new(1, 1);
     private readonly InboxApplyChannel _queue;
     private readonly InboxApplier _applier;
     private readonly IOptions<InboxOptions> _options;
@@ -25,20 +41,123 @@ public sealed class InboxApplyWorker : BackgroundService
         _options = options;
     }
 
+    /// <summary>
+    /// Splits <paramref name="items"/> into batches: one repository each, in the order of each repository's
+    /// events. Tag pushes, digest pushes and tag deletes that follow each other share a batch of at most
+    /// <see cref="ImageStore.MaxBatch"/>; every other event is a batch of its own.
+    /// </summary>
+    public static IEnumerable<IReadOnlyList<InboxItem>> Batches(IReadOnlyList<InboxItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+
+        foreach (var repository in items.GroupBy(item => item.Command.Repository, StringComparer.Ordinal))
+        {
+            var batch = new List<InboxItem>(ImageStore.MaxBatch);
+            foreach (var item in repository)
+            {
+                if (!ImageStore.IsBatchable(item.Command))
+                {
+                    if (batch.Count > 0)
+                    {
+                        yield return batch;
+                        batch = new List<InboxItem>(ImageStore.MaxBatch);
+                    }
+
+                    yield return [item];
+                    continue;
+                }
+
+                batch.Add(item);
+                if (batch.Count == ImageStore.MaxBatch)
+                {
+                    yield return batch;
+                    batch = new List<InboxItem>(ImageStore.MaxBatch);
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                yield return batch;
+            }
+        }
+    }
+
+    /// <summary>Returns the consumer, out of <paramref name="consumers"/>, that applies the events of <paramref name="repository"/>.</summary>
+    public static int ConsumerOf(string repository, int consumers)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+
+        // FNV-1a: stable across processes, unlike string.GetHashCode.
+        var hash = 2166136261u;
+        foreach (var character in repository)
+        {
+            hash = (hash ^ character) * 16777619u;
+        }
+
+        return (int)(hash % (uint)consumers);
+    }
+
     /// <inheritdoc/>
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var consumers = Enumerable.Range(0, _options.Value.ApplyConcurrency).Select(_ => ConsumeAsync(stoppingToken));
-        return Task.WhenAll(consumers);
+        var consumers = Enumerable.Range(0, _options.Value.ApplyConcurrency)
+            .Select(_ => Channel.CreateBounded<InboxItem>(new BoundedChannelOptions(ConsumerCapacity) { SingleReader = true, SingleWriter = true }))
+            .ToList();
+        return Task.WhenAll(consumers.Select(consumer => ConsumeAsync(consumer.Reader, stoppingToken)).Append(RouteAsync(consumers, stoppingToken)));
     }
 
-    private async Task ConsumeAsync(CancellationToken stoppingToken)
+    private async Task RouteAsync(List<Channel<InboxItem>> consumers, CancellationToken stoppingToken)
     {
         try
         {
             await foreach (var item in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
-                await _applier.ApplyAsync(item, stoppingToken).ConfigureAwait(false);
+                // Waits while the consumer is full, so the shared queue fills and new events go to the drain.
+                await consumers[ConsumerOf(item.Command.Repository, consumers.Count)].Writer.WriteAsync(item, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: queued events stay pending in the inbox.
+        }
+    }
+
+    private async Task ApplyAsync(IReadOnlyList<InboxItem> batch, CancellationToken stoppingToken)
+    {
+        if (!_queue.IsStoring)
+        {
+            await _applier.ApplyAsync(batch, stoppingToken).ConfigureAwait(false);
+            return;
+        }
+
+        await _whileStoring.WaitAsync(stoppingToken).ConfigureAwait(false);
+        try
+        {
+            await _applier.ApplyAsync(batch, stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _whileStoring.Release();
+        }
+    }
+
+    private async Task ConsumeAsync(ChannelReader<InboxItem> reader, CancellationToken stoppingToken)
+    {
+        var taken = new List<InboxItem>(MaxTaken);
+        try
+        {
+            while (await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            {
+                taken.Clear();
+                while (taken.Count < MaxTaken && reader.TryRead(out var item))
+                {
+                    taken.Add(item);
+                }
+
+                foreach (var batch in Batches(taken))
+                {
+                    await ApplyAsync(batch, stoppingToken).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -20,7 +20,7 @@ public sealed class InboxOptions
     [Range(1, 100, ErrorMessage = "Inbox__MaxAttempts must be between 1 and 100.")]
     public int MaxAttempts { get; set; } = 5;
 
-    /// <summary>Events applied in parallel by the in-process applier.</summary>
+    /// <summary>Consumers of the in-process applier; each applies the events of its share of the repositories.</summary>
     [Range(1, 256, ErrorMessage = "Inbox__ApplyConcurrency must be between 1 and 256.")]
     public int ApplyConcurrency { get; set; } = 8;
 

@@ -7,6 +7,14 @@ public interface IImageStore
     /// <exception cref="Storage.StorageUnavailableException">Storage cannot be reached.</exception>
     Task<ApplyOutcome> ApplyAsync(ImageCommand command, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Applies up to <see cref="ImageStore.MaxBatch"/> changes to one repository with one read and one commit, in
+    /// order, retrying on concurrent writes; more than one change must all be tag pushes, digest pushes or tag
+    /// deletes (<see cref="ImageStore.IsBatchable"/>). Returns one outcome per change.
+    /// </summary>
+    /// <exception cref="Storage.StorageUnavailableException">Storage cannot be reached.</exception>
+    Task<IReadOnlyList<ApplyOutcome>> ApplyAsync(IReadOnlyList<ImageCommand> commands, CancellationToken cancellationToken);
+
     /// <summary>Lists repositories that hold at least one tag or manifest, in ordinal order of their names.</summary>
     Task<IReadOnlyList<RepositoryListing>> ListRepositoriesAsync(CancellationToken cancellationToken);
 

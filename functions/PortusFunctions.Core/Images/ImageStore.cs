@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
@@ -11,6 +12,16 @@ public sealed partial class ImageStore : IImageStore
 {
     private const int MaxAttempts = 12;
 
+    /// <summary>
+    /// Most commands in one batch: with the summary, their tag and manifest keys make at most 13 row keys, and
+    /// Table Storage accepts at most 15 comparisons in a filter.
+    /// </summary>
+    public const int MaxBatch = 6;
+
+    // Index rows this store wrote or read last, by repository: enough to update one without reading it first.
+    private const int MaxRememberedIndexRows = 100_000;
+
+    private readonly ConcurrentDictionary<string, (long Sequence, ETag ETag)> _indexRows = new(StringComparer.Ordinal);
     private readonly TableStore _tables;
     private readonly IReadOnlyList<IImageChangeObserver> _observers;
     private readonly TimeProvider _clock;
@@ -30,10 +41,20 @@ public sealed partial class ImageStore : IImageStore
     {
         ArgumentNullException.ThrowIfNull(command);
 
+        var outcomes = await ApplyAsync([command], cancellationToken).ConfigureAwait(false);
+        return outcomes[0];
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<ApplyOutcome>> ApplyAsync(IReadOnlyList<ImageCommand> commands, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        CheckBatch(commands);
+
         for (var attempt = 1; ; attempt++)
         {
-            var partition = await LoadForAsync(command, cancellationToken).ConfigureAwait(false);
-            var outcome = partition.Apply(command);
+            var partition = await LoadForAsync(commands, cancellationToken).ConfigureAwait(false);
+            var outcomes = commands.Select(partition.Apply).ToList();
             try
             {
                 if (partition.DirtyRowCount > 0)
@@ -42,19 +63,44 @@ public sealed partial class ImageStore : IImageStore
                 }
                 else
                 {
-                    // Nothing to write, but an earlier apply of this event may have stopped after its commit and
+                    // Nothing to write, but an earlier apply of these events may have stopped after its commit and
                     // before the index write or the observers: both are repeated, and observers are idempotent.
                     await UpdateIndexAsync(partition.Summary, cancellationToken).ConfigureAwait(false);
                     await NotifyAsync([.. partition.Changes], cancellationToken).ConfigureAwait(false);
                 }
 
-                return outcome;
+                return outcomes;
             }
             catch (RequestFailedException exception)
                 when (attempt < MaxAttempts && (StorageFailure.IsPreconditionFailed(exception) || StorageFailure.IsConflict(exception)))
             {
-                LogConcurrentWrite(command.Repository, attempt);
+                LogConcurrentWrite(commands[0].Repository, attempt);
                 await Task.Delay(Random.Shared.Next(5, 20 * attempt), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="command"/> can join a batch of <see cref="ApplyAsync(IReadOnlyList{ImageCommand}, CancellationToken)"/>:
+    /// tag pushes, digest pushes and tag deletes read their rows by key; digest and repository deletes search the
+    /// repository and are applied alone.
+    /// </summary>
+    public static bool IsBatchable(ImageCommand command) => command is PushManifest or DeleteTag;
+
+    private static void CheckBatch(IReadOnlyList<ImageCommand> commands)
+    {
+        if (commands.Count == 0 || commands.Count > MaxBatch)
+        {
+            throw new ArgumentException($"A batch holds 1 to {MaxBatch} commands; this one holds {commands.Count}.", nameof(commands));
+        }
+
+        if (commands.Count > 1)
+        {
+            var repository = commands[0].Repository;
+            if (commands.Any(command => !IsBatchable(command) || !string.Equals(command.Repository, repository, StringComparison.Ordinal)))
+            {
+                throw new ArgumentException(
+                    "A batch of more than one command holds only tag pushes, digest pushes and tag deletes of one repository.", nameof(commands));
             }
         }
     }
@@ -165,32 +211,50 @@ public sealed partial class ImageStore : IImageStore
         }
     }
 
-    private async Task<ImagePartition> LoadForAsync(ImageCommand command, CancellationToken cancellationToken)
+    private async Task<ImagePartition> LoadForAsync(IReadOnlyList<ImageCommand> commands, CancellationToken cancellationToken)
     {
-        if (command is DeleteRepository)
+        var first = commands[0];
+        if (first is DeleteRepository)
         {
-            return await LoadAsync(command.Repository, cancellationToken).ConfigureAwait(false);
+            return await LoadAsync(first.Repository, cancellationToken).ConfigureAwait(false);
         }
 
         var table = await _tables.GetTableAsync(TableNames.Images, cancellationToken).ConfigureAwait(false);
-        var partitionKey = ImageRows.PartitionKey(command.Repository);
-        var filter = command switch
+        var partitionKey = ImageRows.PartitionKey(first.Repository);
+        string filter;
+        if (first is DeleteDigest delete)
         {
-            PushManifest { Tag: { } tag } push => TableClient.CreateQueryFilter(
-                $"PartitionKey eq {partitionKey} and (RowKey eq {ImageRows.SummaryKey} or RowKey eq {ImageRows.TagKey(tag)} or RowKey eq {ImageRows.ManifestKey(push.Digest)})"),
-            PushManifest push => TableClient.CreateQueryFilter(
-                $"PartitionKey eq {partitionKey} and (RowKey eq {ImageRows.SummaryKey} or RowKey eq {ImageRows.ManifestKey(push.Digest)})"),
-            DeleteTag delete => TableClient.CreateQueryFilter(
-                $"PartitionKey eq {partitionKey} and (RowKey eq {ImageRows.SummaryKey} or RowKey eq {ImageRows.TagKey(delete.Tag)})"),
-            DeleteDigest delete => TableClient.CreateQueryFilter(
-                $"PartitionKey eq {partitionKey} and (RowKey eq {ImageRows.SummaryKey} or RowKey eq {ImageRows.ManifestKey(delete.Digest)} or (RowKey ge {ImageRows.TagPrefix} and RowKey lt {ImageRows.TagRangeEnd} and Digest eq {delete.Digest}))"),
-            _ => throw new ArgumentException($"Unknown command type {command.GetType().Name}.", nameof(command)),
-        };
+            filter = TableClient.CreateQueryFilter(
+                $"PartitionKey eq {partitionKey} and (RowKey eq {ImageRows.SummaryKey} or RowKey eq {ImageRows.ManifestKey(delete.Digest)} or (RowKey ge {ImageRows.TagPrefix} and RowKey lt {ImageRows.TagRangeEnd} and Digest eq {delete.Digest}))");
+        }
+        else
+        {
+            var keys = new SortedSet<string>(StringComparer.Ordinal) { ImageRows.SummaryKey };
+            foreach (var command in commands)
+            {
+                var (tag, digest) = KeysOf(command);
+                if (tag is not null)
+                {
+                    keys.Add(ImageRows.TagKey(tag));
+                }
 
-        var partition = await ReadPartitionAsync(table, command.Repository, filter, cancellationToken).ConfigureAwait(false);
-        MarkAbsentRows(partition, command);
+                if (digest is not null)
+                {
+                    keys.Add(ImageRows.ManifestKey(digest));
+                }
+            }
 
-        foreach (var digest in partition.MissingManifestsFor(command).ToList())
+            filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey}") + " and ("
+                + string.Join(" or ", keys.Select(key => TableClient.CreateQueryFilter($"RowKey eq {key}"))) + ")";
+        }
+
+        var partition = await ReadPartitionAsync(table, first.Repository, filter, cancellationToken).ConfigureAwait(false);
+        foreach (var command in commands)
+        {
+            MarkAbsentRows(partition, command);
+        }
+
+        foreach (var digest in commands.SelectMany(partition.MissingManifestsFor).Distinct(StringComparer.Ordinal).ToList())
         {
             var row = await table.FindAsync(partitionKey, ImageRows.ManifestKey(digest), cancellationToken).ConfigureAwait(false);
             partition.LoadManifest(digest, row is null ? null : ImageRows.ToManifest(row));
@@ -199,15 +263,17 @@ public sealed partial class ImageStore : IImageStore
         return partition;
     }
 
+    private static (string? Tag, string? Digest) KeysOf(ImageCommand command) => command switch
+    {
+        PushManifest push => (push.Tag, push.Digest),
+        DeleteTag delete => (delete.Tag, null),
+        DeleteDigest delete => (null, delete.Digest),
+        _ => (null, null),
+    };
+
     private static void MarkAbsentRows(ImagePartition partition, ImageCommand command)
     {
-        var (tag, digest) = command switch
-        {
-            PushManifest push => (push.Tag, push.Digest),
-            DeleteTag delete => (delete.Tag, null),
-            DeleteDigest delete => (null, delete.Digest),
-            _ => ((string?)null, (string?)null),
-        };
+        var (tag, digest) = KeysOf(command);
 
         if (tag is not null && !partition.HasTag(tag))
         {
@@ -259,26 +325,50 @@ public sealed partial class ImageStore : IImageStore
         var table = await _tables.GetTableAsync(TableNames.Repositories, cancellationToken).ConfigureAwait(false);
         var partitionKey = ImageRows.IndexPartitionKey(summary.Name);
         var rowKey = KeyCodec.Encode(summary.Name);
+        if (_indexRows.TryGetValue(summary.Name, out var known))
+        {
+            // The index row's sequence only grows, so one seen at or past this summary's is current enough.
+            if (known.Sequence >= summary.Sequence)
+            {
+                return;
+            }
+
+            // Written on the ETag this store saw last: no read unless another writer changed the row since.
+            try
+            {
+                var response = await table.UpdateEntityAsync(ImageRows.ToIndexEntity(summary), known.ETag, TableUpdateMode.Replace, cancellationToken)
+                    .ConfigureAwait(false);
+                RememberIndexRow(summary.Name, summary.Sequence, response.Headers.ETag);
+                return;
+            }
+            catch (RequestFailedException exception)
+                when (StorageFailure.IsPreconditionFailed(exception) || StorageFailure.IsNotFound(exception))
+            {
+                _indexRows.TryRemove(summary.Name, out _);
+            }
+            catch (RequestFailedException exception) when (StorageFailure.IsTransient(exception))
+            {
+                throw StorageFailure.Wrap(exception, $"update index of repository {summary.Name}");
+            }
+        }
+
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             var current = await table.FindAsync(partitionKey, rowKey, cancellationToken).ConfigureAwait(false);
-            if (current is not null && (current.GetInt64("Sequence") ?? 0) >= summary.Sequence)
+            var currentSequence = current?.GetInt64("Sequence") ?? 0;
+            if (current is not null && currentSequence >= summary.Sequence)
             {
+                RememberIndexRow(summary.Name, currentSequence, current.ETag);
                 return;
             }
 
             try
             {
                 var entity = ImageRows.ToIndexEntity(summary);
-                if (current is null)
-                {
-                    await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    await table.UpdateEntityAsync(entity, current.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                }
-
+                var response = current is null
+                    ? await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false)
+                    : await table.UpdateEntityAsync(entity, current.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                RememberIndexRow(summary.Name, summary.Sequence, response.Headers.ETag);
                 return;
             }
             catch (RequestFailedException exception)
@@ -291,6 +381,22 @@ public sealed partial class ImageStore : IImageStore
                 throw StorageFailure.Wrap(exception, $"update index of repository {summary.Name}");
             }
         }
+    }
+
+    private void RememberIndexRow(string repository, long sequence, ETag? etag)
+    {
+        if (etag is not { } known)
+        {
+            _indexRows.TryRemove(repository, out _);
+            return;
+        }
+
+        if (_indexRows.Count >= MaxRememberedIndexRows)
+        {
+            _indexRows.Clear();
+        }
+
+        _indexRows[repository] = (sequence, known);
     }
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Debug, Message = "Concurrent write to repository {Repository}; attempt {Attempt} is retried")]

@@ -54,7 +54,7 @@ public sealed partial class OutboxWriter
             return 0;
         }
 
-        var subscriptions = (await _subscriptions.ListAsync(cancellationToken).ConfigureAwait(false))
+        var subscriptions = (await _subscriptions.ListRecentAsync(cancellationToken).ConfigureAwait(false))
             .Where(subscription => subscription.IsActive)
             .ToList();
         var eventSource = _options.CurrentValue.EventSource;

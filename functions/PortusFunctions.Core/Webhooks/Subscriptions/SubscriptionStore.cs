@@ -21,6 +21,13 @@ public interface ISubscriptionStore
     /// <exception cref="StorageUnavailableException">Storage cannot be reached.</exception>
     Task<IReadOnlyList<Subscription>> ListAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Returns every subscription as listed at most <see cref="SubscriptionStore.ListingLifetime"/> ago, and at
+    /// once after a write through this store: for matching changes, which happens on every commit.
+    /// </summary>
+    /// <exception cref="StorageUnavailableException">Storage cannot be reached.</exception>
+    Task<IReadOnlyList<Subscription>> ListRecentAsync(CancellationToken cancellationToken);
+
     /// <summary>Deletes a subscription; returns false when none has that id.</summary>
     /// <exception cref="StorageUnavailableException">Storage cannot be reached.</exception>
     Task<bool> DeleteAsync(string id, CancellationToken cancellationToken);
@@ -43,12 +50,23 @@ public sealed class SubscriptionStore : ISubscriptionStore
     /// <summary>Partition key of every subscription row.</summary>
     public const string PartitionKey = "subscription";
 
+    /// <summary>
+    /// How long <see cref="ListRecentAsync"/> reuses a listing. Every applied change lists the subscriptions, so
+    /// under load this saves one query per commit; writes through this store drop the listing at once, and another
+    /// instance's writes are seen within this time.
+    /// </summary>
+    public static readonly TimeSpan ListingLifetime = TimeSpan.FromSeconds(2);
+
     private readonly TableStore _tables;
+    private readonly TimeProvider _clock;
+    private volatile Listing? _listing;
+    private long _writes;
 
     /// <summary>Creates the store.</summary>
-    public SubscriptionStore(TableStore tables)
+    public SubscriptionStore(TableStore tables, TimeProvider clock)
     {
         _tables = tables;
+        _clock = clock;
     }
 
     /// <inheritdoc/>
@@ -59,11 +77,16 @@ public sealed class SubscriptionStore : ISubscriptionStore
         var table = await _tables.GetTableAsync(TableNames.Subscriptions, cancellationToken).ConfigureAwait(false);
         try
         {
+            Forget();
             await table.AddEntityAsync(ToEntity(subscription), cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException exception) when (StorageFailure.IsTransient(exception))
         {
             throw StorageFailure.Wrap(exception, $"add subscription {subscription.Id}");
+        }
+        finally
+        {
+            Forget();
         }
     }
 
@@ -76,14 +99,34 @@ public sealed class SubscriptionStore : ISubscriptionStore
     }
 
     /// <inheritdoc/>
+    public async Task<IReadOnlyList<Subscription>> ListRecentAsync(CancellationToken cancellationToken)
+    {
+        var now = _clock.GetUtcNow();
+        if (_listing is { } listing && now - listing.ReadAt < ListingLifetime && now >= listing.ReadAt)
+        {
+            return listing.Subscriptions;
+        }
+
+        return await ListAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
     public async Task<IReadOnlyList<Subscription>> ListAsync(CancellationToken cancellationToken)
     {
+        var now = _clock.GetUtcNow();
+        var writes = Interlocked.Read(ref _writes);
         var table = await _tables.GetTableAsync(TableNames.Subscriptions, cancellationToken).ConfigureAwait(false);
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionKey}");
         var subscriptions = new List<Subscription>();
         await foreach (var row in table.QueryRowsAsync(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             subscriptions.Add(FromEntity(row));
+        }
+
+        // A listing read while this store wrote may miss the write, so it is not kept.
+        if (Interlocked.Read(ref _writes) == writes)
+        {
+            _listing = new Listing(now, subscriptions);
         }
 
         return subscriptions;
@@ -95,6 +138,7 @@ public sealed class SubscriptionStore : ISubscriptionStore
         var table = await _tables.GetTableAsync(TableNames.Subscriptions, cancellationToken).ConfigureAwait(false);
         try
         {
+            Forget();
             var response = await table.DeleteEntityAsync(PartitionKey, id, ETag.All, cancellationToken).ConfigureAwait(false);
             return response.Status != 404;
         }
@@ -105,6 +149,10 @@ public sealed class SubscriptionStore : ISubscriptionStore
         catch (RequestFailedException exception) when (StorageFailure.IsTransient(exception))
         {
             throw StorageFailure.Wrap(exception, $"delete subscription {id}");
+        }
+        finally
+        {
+            Forget();
         }
     }
 
@@ -120,6 +168,8 @@ public sealed class SubscriptionStore : ISubscriptionStore
         };
         try
         {
+            Forget();
+
             // A merge guarded by "any ETag" changes only these columns and fails with 404 when the row is gone.
             await table.UpdateEntityAsync(change, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
             return true;
@@ -131,6 +181,10 @@ public sealed class SubscriptionStore : ISubscriptionStore
         catch (RequestFailedException exception) when (StorageFailure.IsTransient(exception))
         {
             throw StorageFailure.Wrap(exception, $"disable subscription {id}");
+        }
+        finally
+        {
+            Forget();
         }
     }
 
@@ -177,4 +231,13 @@ public sealed class SubscriptionStore : ISubscriptionStore
             DisabledReason = row.GetString("DisabledReason"),
         };
     }
+
+    /// <summary>Drops the listing, and keeps a listing that is being read from being kept.</summary>
+    private void Forget()
+    {
+        Interlocked.Increment(ref _writes);
+        _listing = null;
+    }
+
+    private sealed record Listing(DateTimeOffset ReadAt, IReadOnlyList<Subscription> Subscriptions);
 }
