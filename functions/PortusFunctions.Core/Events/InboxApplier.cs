@@ -61,21 +61,22 @@ public partial class InboxApplier
     /// <summary>
     /// Applies events of one repository with one read and one commit (see <see cref="IImageStore"/>). When that
     /// fails for another reason than storage, applies each event alone, so that each gets its own attempts.
+    /// Returns the events that stay pending.
     /// </summary>
-    public virtual async Task ApplyAsync(IReadOnlyList<InboxItem> items, CancellationToken cancellationToken)
+    public virtual async Task<IReadOnlyList<InboxItem>> ApplyAsync(IReadOnlyList<InboxItem> items, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(items);
 
         if (items.Count == 1)
         {
-            await ApplyAsync(items[0], cancellationToken).ConfigureAwait(false);
-            return;
+            return await ApplyAsync(items[0], cancellationToken).ConfigureAwait(false) ? [] : [items[0]];
         }
 
         try
         {
             var outcomes = await _images.ApplyAsync([.. items.Select(item => item.Command)], cancellationToken).ConfigureAwait(false);
             await Task.WhenAll(items.Select((item, index) => CompleteAsync(item, outcomes[index], cancellationToken))).ConfigureAwait(false);
+            return [];
         }
         catch (Exception exception) when (StorageFailure.IsTransient(exception))
         {
@@ -83,13 +84,21 @@ public partial class InboxApplier
             {
                 LogStorageUnavailable(exception, item.EventId);
             }
+
+            return items;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
+            var pending = new List<InboxItem>();
             foreach (var item in items)
             {
-                await ApplyAsync(item, cancellationToken).ConfigureAwait(false);
+                if (!await ApplyAsync(item, cancellationToken).ConfigureAwait(false))
+                {
+                    pending.Add(item);
+                }
             }
+
+            return pending;
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 
 namespace PortusFunctions.Events;
@@ -17,6 +18,7 @@ public sealed class InboxApplyChannel
     // A delivery that ended this recently is taken as part of a stream of them.
     private const long QuietMilliseconds = 250;
 
+    private readonly ConcurrentDictionary<string, byte> _queued = new(StringComparer.Ordinal);
     private int _storing;
     private long _lastStoredAt = long.MinValue / 2;
 
@@ -31,10 +33,35 @@ public sealed class InboxApplyChannel
     public ChannelReader<InboxItem> Reader => _channel.Reader;
 
     /// <summary>Queues an event; false when the queue is full and the drain will apply it instead.</summary>
-    public bool TryEnqueue(InboxItem item) => _channel.Writer.TryWrite(item);
+    public bool TryEnqueue(InboxItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+
+        _queued[Key(item.PartitionKey, item.EventId)] = 0;
+        if (_channel.Writer.TryWrite(item))
+        {
+            return true;
+        }
+
+        _queued.TryRemove(Key(item.PartitionKey, item.EventId), out _);
+        return false;
+    }
+
+    /// <summary>Whether an event is queued here or being applied from here; the drain leaves those alone.</summary>
+    public bool IsQueued(string partitionKey, string eventId) => _queued.ContainsKey(Key(partitionKey, eventId));
+
+    /// <summary>Records that the applier is done with an event: applied, or left pending for the drain.</summary>
+    public void Done(InboxItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+
+        _queued.TryRemove(Key(item.PartitionKey, item.EventId), out _);
+    }
 
     /// <summary>Records that the webhook started storing a delivery.</summary>
     public void StoreStarted() => Interlocked.Increment(ref _storing);
+
+    private static string Key(string partitionKey, string eventId) => partitionKey + "/" + eventId;
 
     /// <summary>Records that the webhook finished storing a delivery, stored or not.</summary>
     public void StoreFinished()

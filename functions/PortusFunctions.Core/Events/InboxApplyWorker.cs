@@ -124,20 +124,27 @@ public sealed class InboxApplyWorker : BackgroundService
 
     private async Task ApplyAsync(IReadOnlyList<InboxItem> batch, CancellationToken stoppingToken)
     {
-        if (!_queue.IsStoring)
+        var gated = _queue.IsStoring;
+        if (gated)
         {
-            await _applier.ApplyAsync(batch, stoppingToken).ConfigureAwait(false);
-            return;
+            await _whileStoring.WaitAsync(stoppingToken).ConfigureAwait(false);
         }
 
-        await _whileStoring.WaitAsync(stoppingToken).ConfigureAwait(false);
         try
         {
             await _applier.ApplyAsync(batch, stoppingToken).ConfigureAwait(false);
         }
         finally
         {
-            _whileStoring.Release();
+            if (gated)
+            {
+                _whileStoring.Release();
+            }
+
+            foreach (var item in batch)
+            {
+                _queue.Done(item);
+            }
         }
     }
 

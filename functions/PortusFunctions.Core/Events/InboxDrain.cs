@@ -22,7 +22,11 @@ public sealed partial class InboxDrain : IInboxDrain
     // Partitions younger than this may still receive rows from requests in flight, so the cursor stays behind them.
     private static readonly TimeSpan CursorLag = TimeSpan.FromMinutes(10);
 
+    // Events read before they are applied together.
+    private const int ChunkSize = 512;
+
     private readonly InboxStore _inbox;
+    private readonly InboxApplyChannel _queue;
     private readonly InboxApplier _applier;
     private readonly PortusMetrics _metrics;
     private readonly TimeProvider _clock;
@@ -33,6 +37,7 @@ public sealed partial class InboxDrain : IInboxDrain
     /// <summary>Creates the job.</summary>
     public InboxDrain(
         InboxStore inbox,
+        InboxApplyChannel queue,
         InboxApplier applier,
         PortusMetrics metrics,
         TimeProvider clock,
@@ -42,6 +47,7 @@ public sealed partial class InboxDrain : IInboxDrain
     {
         _webhookOptions = webhookOptions;
         _inbox = inbox;
+        _queue = queue;
         _applier = applier;
         _metrics = metrics;
         _clock = clock;
@@ -62,24 +68,35 @@ public sealed partial class InboxDrain : IInboxDrain
 
         string? firstLeftPending = null;
         int applied = 0, failed = 0, skipped = 0;
+        var chunk = new List<InboxItem>(ChunkSize);
         await foreach (var row in _inbox.ReadPendingAsync(cursor, cancellationToken).ConfigureAwait(false))
         {
-            if (row.ReceivedAt > notBefore || _clock.GetUtcNow() > deadline)
+            // Events the in-process applier holds are its own; a later run takes them if it leaves them pending.
+            if (row.ReceivedAt > notBefore || _clock.GetUtcNow() > deadline || _queue.IsQueued(row.PartitionKey, row.EventId))
             {
                 skipped++;
                 firstLeftPending = Min(firstLeftPending, row.PartitionKey);
                 continue;
             }
 
-            if (await ApplyRowAsync(row, cancellationToken).ConfigureAwait(false))
+            var item = await ReadItemAsync(row, cancellationToken).ConfigureAwait(false);
+            if (item is null)
             {
                 applied++;
+                continue;
             }
-            else
+
+            chunk.Add(item);
+            if (chunk.Count == ChunkSize)
             {
-                failed++;
-                firstLeftPending = Min(firstLeftPending, row.PartitionKey);
+                (applied, failed, firstLeftPending) = Add((applied, failed, firstLeftPending), chunk, await ApplyChunkAsync(chunk, cancellationToken).ConfigureAwait(false));
+                chunk.Clear();
             }
+        }
+
+        if (chunk.Count > 0)
+        {
+            (applied, failed, firstLeftPending) = Add((applied, failed, firstLeftPending), chunk, await ApplyChunkAsync(chunk, cancellationToken).ConfigureAwait(false));
         }
 
         var nextCursor = Min(firstLeftPending, safeCursor)!;
@@ -93,7 +110,8 @@ public sealed partial class InboxDrain : IInboxDrain
         return result;
     }
 
-    private async Task<bool> ApplyRowAsync(PendingInboxRow row, CancellationToken cancellationToken)
+    /// <summary>Reads a pending row back as an event; quarantines it and returns null when it cannot be applied.</summary>
+    private async Task<InboxItem?> ReadItemAsync(PendingInboxRow row, CancellationToken cancellationToken)
     {
         var decision = row.Raw is null ? null : Reclassify(row.Raw, row.ReceivedAt);
         if (decision is not { Disposition: EventDisposition.Accepted, Command: { } command })
@@ -104,11 +122,46 @@ public sealed partial class InboxDrain : IInboxDrain
                 .ConfigureAwait(false);
             _metrics.EventsQuarantined.Add(1);
             LogUnreadable(row.EventId, reason);
-            return true;
+            return null;
         }
 
-        var item = new InboxItem(row.PartitionKey, row.EventId, command, row.ReceivedAt, row.Attempts, row.Raw!);
-        return await _applier.ApplyAsync(item, cancellationToken).ConfigureAwait(false);
+        return new InboxItem(row.PartitionKey, row.EventId, command, row.ReceivedAt, row.Attempts, row.Raw!);
+    }
+
+    /// <summary>
+    /// Applies events in batches as the in-process applier does: each repository on one of
+    /// <see cref="InboxOptions.ApplyConcurrency"/> lanes, the lanes in parallel. Returns the events left pending.
+    /// </summary>
+    private async Task<IReadOnlyList<InboxItem>> ApplyChunkAsync(List<InboxItem> chunk, CancellationToken cancellationToken)
+    {
+        var lanes = _options.Value.ApplyConcurrency;
+        var pending = await Task.WhenAll(InboxApplyWorker.Batches(chunk)
+            .GroupBy(batch => InboxApplyWorker.ConsumerOf(batch[0].Command.Repository, lanes))
+            .Select(async lane =>
+            {
+                var left = new List<InboxItem>();
+                foreach (var batch in lane)
+                {
+                    left.AddRange(await _applier.ApplyAsync(batch, cancellationToken).ConfigureAwait(false));
+                }
+
+                return left;
+            })).ConfigureAwait(false);
+        return [.. pending.SelectMany(left => left)];
+    }
+
+    private static (int Applied, int Failed, string? FirstLeftPending) Add(
+        (int Applied, int Failed, string? FirstLeftPending) counts,
+        List<InboxItem> chunk,
+        IReadOnlyList<InboxItem> pending)
+    {
+        var first = counts.FirstLeftPending;
+        foreach (var item in pending)
+        {
+            first = Min(first, item.PartitionKey);
+        }
+
+        return (counts.Applied + chunk.Count - pending.Count, counts.Failed + pending.Count, first);
     }
 
     /// <summary>Classifies a stored event again, as of when it was received, so it gets the decision it got then.</summary>

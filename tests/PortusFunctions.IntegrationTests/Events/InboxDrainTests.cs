@@ -40,6 +40,86 @@ public sealed class InboxDrainTests
     }
 
     [Fact]
+    public async Task Drain_ManyEventsOnFewRepositories_AppliesEveryOne()
+    {
+        await using var host = await PortusHost.StartAsync(overrides: new Dictionary<string, string?>
+        {
+            ["Inbox:DrainSchedule"] = "0 0 0 1 1 *",
+            ["Inbox:ApplyConcurrency"] = "3",
+        });
+        var ingestion = Unapplied(host, new InboxApplyChannel());
+        var events = Enumerable.Range(0, 700).Select(PushEvent).ToList();
+
+        foreach (var envelope in events.Chunk(50))
+        {
+            var parsed = EnvelopeParser.Parse(Encoding.UTF8.GetBytes("{\"events\":[" + string.Join(",", envelope) + "]}"), 50);
+            await ingestion.IngestAsync(parsed.Events, CancellationToken.None);
+        }
+
+        host.Service<Microsoft.Extensions.Options.IOptions<InboxOptions>>().Value.DrainDelay = TimeSpan.Zero;
+        var result = await host.Service<InboxDrain>().RunAsync(CancellationToken.None);
+        var state = await ReadApi.TaggedRepositoriesAsync(host.Client);
+        var inbox = await StoredRows.ReadAsync(host, TableNames.Inbox);
+
+        Assert.Equal(700, result.Applied);
+        Assert.Equal(0, result.Failed);
+        Assert.All(inbox, row => Assert.Equal("applied", row.GetString("Status")));
+        Assert.Equal(Enumerable.Range(0, 7).Select(i => $"drain/app{i}").Order(StringComparer.Ordinal), state.Keys.Order(StringComparer.Ordinal));
+        Assert.All(state.Values, tags => Assert.Equal(10, tags.Count));
+    }
+
+    [Fact]
+    public async Task Drain_EventHeldByInProcessApplier_LeavesIt()
+    {
+        await using var host = await PortusHost.StartAsync(overrides: new Dictionary<string, string?> { ["Inbox:DrainSchedule"] = "0 0 0 1 1 *" });
+        var held = new InboxApplyChannel();
+        var envelope = EnvelopeParser.Parse(Encoding.UTF8.GetBytes(Fixtures.Read("push-manifest-oci-tag.json")), 10);
+        await Unapplied(host, held).IngestAsync(envelope.Events, CancellationToken.None);
+        var options = host.Service<Microsoft.Extensions.Options.IOptions<InboxOptions>>();
+        options.Value.DrainDelay = TimeSpan.Zero;
+        var drain = new InboxDrain(
+            host.Service<InboxStore>(),
+            held,
+            host.Service<InboxApplier>(),
+            host.Service<PortusFunctions.Diagnostics.PortusMetrics>(),
+            TimeProvider.System,
+            options,
+            host.Service<Microsoft.Extensions.Options.IOptionsMonitor<WebhookOptions>>(),
+            host.App.Services.GetRequiredService<Microsoft.Extensions.Logging.ILogger<InboxDrain>>());
+
+        var whileHeld = await drain.RunAsync(CancellationToken.None);
+        Assert.True(held.Reader.TryRead(out var item));
+        held.Done(item);
+        var afterward = await drain.RunAsync(CancellationToken.None);
+
+        Assert.Equal((0, 1), (whileHeld.Applied, whileHeld.Skipped));
+        Assert.Equal((1, 0), (afterward.Applied, afterward.Skipped));
+        Assert.Equal("applied", Assert.Single(await StoredRows.ReadAsync(host, TableNames.Inbox)).GetString("Status"));
+    }
+
+    /// <summary>Stores events through a channel that nobody reads, as when the process stops before applying them.</summary>
+    private static EventIngestion Unapplied(PortusHost host, InboxApplyChannel channel) => new(
+        host.Service<InboxStore>(),
+        channel,
+        host.Service<Microsoft.Extensions.Options.IOptionsMonitor<WebhookOptions>>(),
+        host.Service<PortusFunctions.Diagnostics.PortusMetrics>(),
+        TimeProvider.System,
+        host.App.Services.GetRequiredService<Microsoft.Extensions.Logging.ILogger<EventIngestion>>());
+
+    /// <summary>A tag push on one of 7 repositories and 10 tags; the digest is unique per event.</summary>
+    private static string PushEvent(int sequence)
+    {
+        var repository = $"drain/app{sequence % 7}";
+        var digest = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(sequence)));
+        var time = DateTimeOffset.UtcNow.AddSeconds(-5).AddMilliseconds(sequence).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        return $$$"""
+            {"id":"drain-{{{sequence}}}","timestamp":"{{{time}}}","action":"push",
+             "target":{"mediaType":"application/vnd.oci.image.manifest.v1+json","size":345,"digest":"{{{digest}}}","repository":"{{{repository}}}","tag":"v{{{sequence % 10}}}"},
+             "request":{"method":"PUT"},"source":{"addr":"registry:5000"}}
+            """;
+    }
+
+    [Fact]
     public async Task Drain_UnreadableStoredEvent_QuarantinesIt()
     {
         await using var host = await PortusHost.StartAsync(overrides: new Dictionary<string, string?> { ["Inbox:DrainSchedule"] = "0 0 0 1 1 *" });
