@@ -6,12 +6,13 @@ namespace PortusFunctions.Bench;
 internal static class BenchCommand
 {
     private const string Usage = """
-        usage: bench/run [ingest] [import] [scan] [soak] [options]
+        usage: bench/run [ingest] [import] [scan] [soak] [emulator] [options]
           ingest   webhook ingestion at 1, 8 and 32 senders, against direct batched inbox writes (the floor)
           import   initial catalog import from a seeded registry, against the same requests without a store (the floor),
                    an unchanged second run, and a naive importer (one request at a time, one table write per entity)
           scan     digests per minute through a Harbor-style scanner stub that answers at once
           soak     moderate webhook load for --soak-minutes, with latency and memory per minute
+          emulator Azurite alone: a partition query and a point read in tables of 10,000 to 200,000 rows
         options:
           --events N         events per concurrency level in ingest (default 20000)
           --repositories N   repositories in the import registry (default 1000)
@@ -31,16 +32,21 @@ internal static class BenchCommand
             string? Next() => i + 1 < args.Length ? args[++i] : null;
             var ok = args[i] switch
             {
-                "ingest" or "import" or "scan" or "soak" => Add(selected, args[i]),
+                "ingest" or "import" or "scan" or "soak" or "emulator" => Add(selected, args[i]),
                 "--events" => int.TryParse(Next(), out options.Events) && options.Events > 0,
                 "--repositories" => int.TryParse(Next(), out options.Repositories) && options.Repositories > 0,
                 "--tags-per-repository" => int.TryParse(Next(), out options.TagsPerRepository) && options.TagsPerRepository > 0,
                 "--naive" => options.Naive = true,
                 "--digests" => int.TryParse(Next(), out options.Digests) && options.Digests > 0,
                 "--soak-minutes" => int.TryParse(Next(), out options.SoakMinutes) && options.SoakMinutes > 0,
-                "--help" or "-h" => false,
+                "--help" or "-h" => Help(),
                 _ => false,
             };
+            if (args[i] is "--help" or "-h")
+            {
+                return 0;
+            }
+
             if (!ok)
             {
                 Console.Error.WriteLine($"bench: invalid or incomplete argument '{args[i]}'.");
@@ -64,12 +70,19 @@ internal static class BenchCommand
                 "ingest" => IngestBenchmark.RunAsync(azurite.ConnectionString, options),
                 "import" => ImportBenchmark.RunAsync(azurite.ConnectionString, options),
                 "scan" => ScanBenchmark.RunAsync(azurite.ConnectionString, options),
+                "emulator" => EmulatorQueryBenchmark.RunAsync(azurite.ConnectionString),
                 _ => SoakBenchmark.RunAsync(azurite.ConnectionString, options),
             };
             await benchmark.ConfigureAwait(false);
         }
 
         return 0;
+    }
+
+    private static bool Help()
+    {
+        Console.WriteLine(Usage);
+        return true;
     }
 
     private static bool Add(List<string> selected, string name)

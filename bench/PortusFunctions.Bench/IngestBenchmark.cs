@@ -27,7 +27,7 @@ internal static class IngestBenchmark
         var floor = await MeasureFloorAsync(tables, options.Events).ConfigureAwait(false);
         var naive = await MeasureNaiveAsync(tables, Math.Min(options.Events, 2000)).ConfigureAwait(false);
 
-        // The test settings drain the inbox every 2 s; the benchmark runs the host with the production schedule.
+        // The test settings drain the inbox every 2 s, so the benchmark runs the host with the production schedule.
         await using var host = await HostProcess.StartAsync(tables, ProductionDrain).ConfigureAwait(false);
         var rows = new List<IReadOnlyList<string>>
         {

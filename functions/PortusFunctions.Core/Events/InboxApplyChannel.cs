@@ -47,7 +47,7 @@ public sealed class InboxApplyChannel
         return false;
     }
 
-    /// <summary>Whether an event is queued here or being applied from here; the drain leaves those alone.</summary>
+    /// <summary>Whether an event is queued here or is being applied from here. The drain skips such events.</summary>
     public bool IsQueued(string partitionKey, string eventId) => _queued.ContainsKey(Key(partitionKey, eventId));
 
     /// <summary>Records that the applier is done with an event: applied, or left pending for the drain.</summary>

@@ -71,7 +71,7 @@ public sealed partial class InboxDrain : IInboxDrain
         var chunk = new List<InboxItem>(ChunkSize);
         await foreach (var row in _inbox.ReadPendingAsync(cursor, cancellationToken).ConfigureAwait(false))
         {
-            // Events the in-process applier holds are its own; a later run takes them if it leaves them pending.
+            // The in-process applier applies the events it has queued. A later run takes those it leaves pending.
             if (row.ReceivedAt > notBefore || _clock.GetUtcNow() > deadline || _queue.IsQueued(row.PartitionKey, row.EventId))
             {
                 skipped++;

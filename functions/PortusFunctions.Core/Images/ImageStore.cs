@@ -91,7 +91,7 @@ public sealed partial class ImageStore : IImageStore
     {
         if (commands.Count == 0 || commands.Count > MaxBatch)
         {
-            throw new ArgumentException($"A batch holds 1 to {MaxBatch} commands; this one holds {commands.Count}.", nameof(commands));
+            throw new ArgumentException($"A batch contains 1 to {MaxBatch} commands, but this one contains {commands.Count}.", nameof(commands));
         }
 
         if (commands.Count > 1)
@@ -100,7 +100,7 @@ public sealed partial class ImageStore : IImageStore
             if (commands.Any(command => !IsBatchable(command) || !string.Equals(command.Repository, repository, StringComparison.Ordinal)))
             {
                 throw new ArgumentException(
-                    "A batch of more than one command holds only tag pushes, digest pushes and tag deletes of one repository.", nameof(commands));
+                    "A batch of more than one command contains only tag pushes, digest pushes and tag deletes of one repository.", nameof(commands));
             }
         }
     }
