@@ -137,8 +137,7 @@ public sealed class ImageStoreBatchTests
     private static PushManifest Push(string tag, string digestSeed, int second) =>
         new(Repository, Version(second), Digest(digestSeed), MediaTypes.OciManifest, ManifestDetails.Unknown, tag);
 
-    private static ChangeVersion Version(int second) =>
-        ChangeVersion.At(new DateTimeOffset(2026, 12, 4, 10, 0, second, TimeSpan.Zero), $"event-{second}");
+    private static ChangeVersion Version(int second) => Webhooks.DeliveryTests.Version(second);
 
     private static string Digest(string seed) => Webhooks.DeliveryTests.Digest(seed);
 }
