@@ -50,7 +50,7 @@ internal static class IngestBenchmark
             ]);
         }
 
-        // Events are applied to the image store after the answer; the run ends when none is pending.
+        // Events are applied to the image store after the response, so the run ends when none is pending.
         var sent = started.Elapsed;
         await WaitUntilAppliedAsync(inbox).ConfigureAwait(false);
         var applied = sequence / started.Elapsed.TotalSeconds;

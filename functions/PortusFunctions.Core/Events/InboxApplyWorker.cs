@@ -11,20 +11,20 @@ namespace PortusFunctions.Events;
 /// </summary>
 /// <remarks>
 /// <para>Each repository belongs to one consumer, chosen by a hash of its name, so the consumers never write the
-/// same repository at once and a repository's events are applied in the order they were stored. A consumer takes
-/// every event that is waiting, up to <see cref="MaxTaken"/>, and applies the events of one repository in batches
+/// same repository at once and a repository's events are applied in the order they were stored. A consumer dequeues
+/// every event that is waiting, up to <see cref="MaxDequeued"/>, and applies the events of one repository in batches
 /// of <see cref="ImageStore.MaxBatch"/>: under load, one read and one commit serve several events.</para>
 /// <para>While the webhook is storing deliveries, one batch is applied at a time across all consumers: the
-/// registry waits for the webhook's answer, and nothing waits for the applier, so the answer gets the storage
-/// account first. Events queue up meanwhile, which makes the batches larger, and every consumer applies again as
+/// registry waits for the webhook's response and nothing waits for the applier, so the response gets the
+/// storage account first. Events queue up meanwhile, which makes the batches larger, and every consumer applies again as
 /// soon as the deliveries stop.</para>
 /// <para>Events that this worker does not finish, because the process stops or storage fails, stay pending in the
 /// inbox, and the drain job applies them.</para>
 /// </remarks>
 public sealed class InboxApplyWorker : BackgroundService
 {
-    /// <summary>Most events a consumer takes at once.</summary>
-    public const int MaxTaken = 256;
+    /// <summary>Maximum number of events a consumer dequeues at once.</summary>
+    public const int MaxDequeued = 256;
 
     private const int ConsumerCapacity = 1024;
 
@@ -150,18 +150,18 @@ public sealed class InboxApplyWorker : BackgroundService
 
     private async Task ConsumeAsync(ChannelReader<InboxItem> reader, CancellationToken stoppingToken)
     {
-        var taken = new List<InboxItem>(MaxTaken);
+        var dequeued = new List<InboxItem>(MaxDequeued);
         try
         {
             while (await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
             {
-                taken.Clear();
-                while (taken.Count < MaxTaken && reader.TryRead(out var item))
+                dequeued.Clear();
+                while (dequeued.Count < MaxDequeued && reader.TryRead(out var item))
                 {
-                    taken.Add(item);
+                    dequeued.Add(item);
                 }
 
-                foreach (var batch in Batches(taken))
+                foreach (var batch in Batches(dequeued))
                 {
                     await ApplyAsync(batch, stoppingToken).ConfigureAwait(false);
                 }

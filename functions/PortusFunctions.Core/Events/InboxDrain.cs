@@ -69,6 +69,20 @@ public sealed partial class InboxDrain : IInboxDrain
         string? firstLeftPending = null;
         int applied = 0, failed = 0, skipped = 0;
         var chunk = new List<InboxItem>(ChunkSize);
+
+        async Task ApplyChunkAndCountAsync()
+        {
+            var pending = await ApplyChunkAsync(chunk, cancellationToken).ConfigureAwait(false);
+            applied += chunk.Count - pending.Count;
+            failed += pending.Count;
+            foreach (var item in pending)
+            {
+                firstLeftPending = Min(firstLeftPending, item.PartitionKey);
+            }
+
+            chunk.Clear();
+        }
+
         await foreach (var row in _inbox.ReadPendingAsync(cursor, cancellationToken).ConfigureAwait(false))
         {
             // The in-process applier applies the events it has queued. A later run takes those it leaves pending.
@@ -89,14 +103,13 @@ public sealed partial class InboxDrain : IInboxDrain
             chunk.Add(item);
             if (chunk.Count == ChunkSize)
             {
-                (applied, failed, firstLeftPending) = Add((applied, failed, firstLeftPending), chunk, await ApplyChunkAsync(chunk, cancellationToken).ConfigureAwait(false));
-                chunk.Clear();
+                await ApplyChunkAndCountAsync().ConfigureAwait(false);
             }
         }
 
         if (chunk.Count > 0)
         {
-            (applied, failed, firstLeftPending) = Add((applied, failed, firstLeftPending), chunk, await ApplyChunkAsync(chunk, cancellationToken).ConfigureAwait(false));
+            await ApplyChunkAndCountAsync().ConfigureAwait(false);
         }
 
         var nextCursor = Min(firstLeftPending, safeCursor)!;
@@ -148,20 +161,6 @@ public sealed partial class InboxDrain : IInboxDrain
                 return left;
             })).ConfigureAwait(false);
         return [.. pending.SelectMany(left => left)];
-    }
-
-    private static (int Applied, int Failed, string? FirstLeftPending) Add(
-        (int Applied, int Failed, string? FirstLeftPending) counts,
-        List<InboxItem> chunk,
-        IReadOnlyList<InboxItem> pending)
-    {
-        var first = counts.FirstLeftPending;
-        foreach (var item in pending)
-        {
-            first = Min(first, item.PartitionKey);
-        }
-
-        return (counts.Applied + chunk.Count - pending.Count, counts.Failed + pending.Count, first);
     }
 
     /// <summary>Classifies a stored event again, as of when it was received, so it gets the decision it got then.</summary>

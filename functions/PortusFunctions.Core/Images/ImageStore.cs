@@ -13,8 +13,8 @@ public sealed partial class ImageStore : IImageStore
     private const int MaxAttempts = 12;
 
     /// <summary>
-    /// Most commands in one batch: with the summary, their tag and manifest keys make at most 13 row keys, and
-    /// Table Storage accepts at most 15 comparisons in a filter.
+    /// Maximum number of commands in one batch. With the summary, their tag and manifest keys make at most 13 row
+    /// keys, and Table Storage accepts at most 15 comparisons in a filter.
     /// </summary>
     public const int MaxBatch = 6;
 

@@ -40,7 +40,7 @@ public sealed class InboxDrainTests
     }
 
     [Fact]
-    public async Task Drain_ManyEventsOnFewRepositories_AppliesEveryOne()
+    public async Task Drain_ManyEvents_AppliesAll()
     {
         await using var host = await PortusHost.StartAsync(overrides: new Dictionary<string, string?>
         {
@@ -69,17 +69,17 @@ public sealed class InboxDrainTests
     }
 
     [Fact]
-    public async Task Drain_EventHeldByInProcessApplier_LeavesIt()
+    public async Task Drain_QueuedInProcess_Skipped()
     {
         await using var host = await PortusHost.StartAsync(overrides: new Dictionary<string, string?> { ["Inbox:DrainSchedule"] = "0 0 0 1 1 *" });
-        var held = new InboxApplyChannel();
+        var queue = new InboxApplyChannel();
         var envelope = EnvelopeParser.Parse(Encoding.UTF8.GetBytes(Fixtures.Read("push-manifest-oci-tag.json")), 10);
-        await Unapplied(host, held).IngestAsync(envelope.Events, CancellationToken.None);
+        await Unapplied(host, queue).IngestAsync(envelope.Events, CancellationToken.None);
         var options = host.Service<Microsoft.Extensions.Options.IOptions<InboxOptions>>();
         options.Value.DrainDelay = TimeSpan.Zero;
         var drain = new InboxDrain(
             host.Service<InboxStore>(),
-            held,
+            queue,
             host.Service<InboxApplier>(),
             host.Service<PortusFunctions.Diagnostics.PortusMetrics>(),
             TimeProvider.System,
@@ -87,17 +87,17 @@ public sealed class InboxDrainTests
             host.Service<Microsoft.Extensions.Options.IOptionsMonitor<WebhookOptions>>(),
             host.App.Services.GetRequiredService<Microsoft.Extensions.Logging.ILogger<InboxDrain>>());
 
-        var whileHeld = await drain.RunAsync(CancellationToken.None);
-        Assert.True(held.Reader.TryRead(out var item));
-        held.Done(item);
+        var whileQueued = await drain.RunAsync(CancellationToken.None);
+        Assert.True(queue.Reader.TryRead(out var item));
+        queue.Done(item);
         var afterward = await drain.RunAsync(CancellationToken.None);
 
-        Assert.Equal((0, 1), (whileHeld.Applied, whileHeld.Skipped));
+        Assert.Equal((0, 1), (whileQueued.Applied, whileQueued.Skipped));
         Assert.Equal((1, 0), (afterward.Applied, afterward.Skipped));
         Assert.Equal("applied", Assert.Single(await StoredRows.ReadAsync(host, TableNames.Inbox)).GetString("Status"));
     }
 
-    /// <summary>Stores events through a channel that nobody reads, as when the process stops before applying them.</summary>
+    /// <summary>Stores events through a channel that no worker reads, as when the process stops before applying them.</summary>
     private static EventIngestion Unapplied(PortusHost host, InboxApplyChannel channel) => new(
         host.Service<InboxStore>(),
         channel,

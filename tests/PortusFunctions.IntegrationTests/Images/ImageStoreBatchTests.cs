@@ -14,7 +14,7 @@ public sealed class ImageStoreBatchTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
-    public async Task Batches_SameCommands_SameOutcomesAndRowsAsOneByOne(int seed)
+    public async Task Batches_RandomCommands_MatchOneByOne(int seed)
     {
         await using var single = await PortusHost.StartAsync();
         await using var batched = await PortusHost.StartAsync();
@@ -40,7 +40,7 @@ public sealed class ImageStoreBatchTests
     }
 
     [Fact]
-    public async Task Batch_DigestDeleteWithOthers_RejectedBeforeAnyWrite()
+    public async Task Batch_WithDigestDelete_Rejected()
     {
         await using var host = await PortusHost.StartAsync();
         var store = host.Service<IImageStore>();
@@ -53,7 +53,7 @@ public sealed class ImageStoreBatchTests
     }
 
     [Fact]
-    public async Task IndexRow_ChangedByAnotherInstance_UpdatedAfterAConflict()
+    public async Task IndexRow_ChangedElsewhere_StillUpdated()
     {
         await using var first = await PortusHost.StartAsync();
         await using var second = await PortusHost.StartAsync(overrides: new Dictionary<string, string?>
@@ -71,29 +71,29 @@ public sealed class ImageStoreBatchTests
     }
 
     [Fact]
-    public async Task RecentSubscriptionListing_AddedHere_SeenAtOnce_AddedElsewhere_SeenWithinLifetime()
+    public async Task RecentListing_Writes_SeenInTime()
     {
         await using var first = await PortusHost.StartAsync();
         await using var second = await PortusHost.StartAsync(overrides: new Dictionary<string, string?>
         {
             ["Storage:TablePrefix"] = first.Settings["Storage:TablePrefix"],
         });
-        var here = first.Service<ISubscriptionStore>();
-        var elsewhere = second.Service<ISubscriptionStore>();
-        Assert.Empty(await here.ListRecentAsync(CancellationToken.None));
-        Assert.Empty(await elsewhere.ListRecentAsync(CancellationToken.None));
+        var local = first.Service<ISubscriptionStore>();
+        var remote = second.Service<ISubscriptionStore>();
+        Assert.Empty(await local.ListRecentAsync(CancellationToken.None));
+        Assert.Empty(await remote.ListRecentAsync(CancellationToken.None));
 
-        await here.AddAsync(Subscription("added-here"), CancellationToken.None);
-        Assert.Equal(["added-here"], (await here.ListRecentAsync(CancellationToken.None)).Select(subscription => subscription.Id));
+        await local.AddAsync(Subscription("added-here"), CancellationToken.None);
+        Assert.Equal(["added-here"], (await local.ListRecentAsync(CancellationToken.None)).Select(subscription => subscription.Id));
 
         var seen = await Eventually.ReachAsync(
-            () => elsewhere.ListRecentAsync(CancellationToken.None),
+            () => remote.ListRecentAsync(CancellationToken.None),
             list => list.Count == 1,
             SubscriptionStore.ListingLifetime * 5);
         Assert.Equal("added-here", seen[0].Id);
 
-        Assert.True(await here.DeleteAsync("added-here", CancellationToken.None));
-        Assert.Empty(await here.ListRecentAsync(CancellationToken.None));
+        Assert.True(await local.DeleteAsync("added-here", CancellationToken.None));
+        Assert.Empty(await local.ListRecentAsync(CancellationToken.None));
     }
 
     /// <summary>Pushes with and without a tag and tag deletes on 6 tags and 12 digests, with versions out of order.</summary>

@@ -51,9 +51,8 @@ public sealed class SubscriptionStore : ISubscriptionStore
     public const string PartitionKey = "subscription";
 
     /// <summary>
-    /// How long <see cref="ListRecentAsync"/> reuses a listing. Every applied change lists the subscriptions, so
-    /// under load this saves one query per commit; writes through this store drop the listing at once, and another
-    /// instance's writes are seen within this time.
+    /// How long <see cref="ListRecentAsync"/> reuses a listing, which saves one query per commit under load.
+    /// Writes through this store drop the listing at once. Writes by another instance are seen within this time.
     /// </summary>
     public static readonly TimeSpan ListingLifetime = TimeSpan.FromSeconds(2);
 
